@@ -1,0 +1,217 @@
+package detect
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"net/url"
+)
+
+// Encodings the engine decodes.
+const (
+	EncBase64  = "base64"
+	EncHex     = "hex"
+	EncPercent = "percent"
+)
+
+const (
+	minBase64Run = 16
+	minHexRun    = 32
+)
+
+// byte classes for segment scanning
+const (
+	clsB64 = 1 << iota
+	clsHex
+)
+
+var classTab = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '+' || b == '/' || b == '-' || b == '_' || b == '=' {
+			t[c] |= clsB64
+		}
+		if b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' {
+			t[c] |= clsHex
+		}
+	}
+	return
+}()
+
+// segment is an encoded run in a chunk.
+type segment struct {
+	start, end int
+	enc        string
+}
+
+// findSegments returns candidate encoded runs in data.
+func findSegments(data []byte) []segment {
+	var segs []segment
+	n := len(data)
+	for i := 0; i < n; {
+		c := classTab[data[i]]
+		if c&clsB64 == 0 {
+			if data[i] == '%' {
+				if s, e, ok := percentRun(data, i); ok {
+					segs = append(segs, segment{s, e, EncPercent})
+					i = e
+					continue
+				}
+			}
+			i++
+			continue
+		}
+		j := i
+		allHex := true
+		for j < n && classTab[data[j]]&clsB64 != 0 {
+			allHex = allHex && classTab[data[j]]&clsHex != 0
+			j++
+		}
+		switch l := j - i; {
+		case allHex && l >= minHexRun && l%2 == 0:
+			segs = append(segs, segment{i, j, EncHex})
+		case l >= minBase64Run:
+			segs = append(segs, segment{i, j, EncBase64})
+		}
+		i = j
+	}
+	return segs
+}
+
+func isHexByte(c byte) bool { return classTab[c]&clsHex != 0 }
+
+// percentRun finds the run of URL characters around a %XX escape at i.
+func percentRun(data []byte, i int) (int, int, bool) {
+	if i+2 >= len(data) || !isHexByte(data[i+1]) || !isHexByte(data[i+2]) {
+		return 0, 0, false
+	}
+	stop := func(c byte) bool {
+		return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c >= 0x7f
+	}
+	s := i
+	for s > 0 && !stop(data[s-1]) && i-s < 4096 {
+		s--
+	}
+	e := i
+	for e < len(data) && !stop(data[e]) && e-i < 4096 {
+		e++
+	}
+	return s, e, e-s >= 8
+}
+
+// decodeSegment decodes one segment; ok is false when the result does not
+// look like text worth scanning.
+func decodeSegment(data []byte, sg segment) ([]byte, bool) {
+	raw := data[sg.start:sg.end]
+	var out []byte
+	var err error
+	switch sg.enc {
+	case EncHex:
+		out = make([]byte, len(raw)/2)
+		_, err = hex.Decode(out, raw)
+	case EncPercent:
+		var s string
+		s, err = url.PathUnescape(string(raw))
+		out = []byte(s)
+		if err == nil && s == string(raw) {
+			return nil, false
+		}
+	case EncBase64:
+		out, err = decodeBase64(raw)
+	}
+	if err != nil || len(out) < 8 || !printable(out) {
+		return nil, false
+	}
+	return out, true
+}
+
+func decodeBase64(raw []byte) ([]byte, error) {
+	// Trim padding and a length that cannot be base64.
+	for len(raw) > 0 && raw[len(raw)-1] == '=' {
+		raw = raw[:len(raw)-1]
+	}
+	if len(raw)%4 == 1 {
+		raw = raw[:len(raw)-1]
+	}
+	s := string(raw)
+	if out, err := base64.RawStdEncoding.DecodeString(s); err == nil {
+		return out, nil
+	}
+	return base64.RawURLEncoding.DecodeString(s)
+}
+
+// printable reports whether b is (almost) all printable ASCII.
+func printable(b []byte) bool {
+	bad := 0
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c >= 0x7f {
+			bad++
+		}
+	}
+	return bad*10 <= len(b)
+}
+
+// decodeAndScan decodes encoded segments of data and scans what they decode
+// to. Findings are placed at the encoded segment.
+func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, ci chunkInfo, depth int, plain []Finding) ([]Finding, error) {
+	segs := findSegments(data)
+	if len(segs) == 0 {
+		return nil, nil
+	}
+	var out []Finding
+	var lc lineCounter
+	lcReady := false
+	for _, sg := range segs {
+		abs := ci.base + int64(sg.start)
+		if abs < ci.ownFrom || abs >= ci.ownTo {
+			continue
+		}
+		if *ci.decodeCap <= 0 {
+			break
+		}
+		dec, ok := decodeSegment(data, sg)
+		if !ok {
+			continue
+		}
+		*ci.decodeCap -= len(dec)
+		s := e.pool.Get().(*scratch)
+		inner, err := e.find(ctx, s, dec, loc, chunkInfo{ownTo: int64(len(dec)), last: true, decodeCap: ci.decodeCap}, depth+1)
+		e.pool.Put(s)
+		if err != nil {
+			return nil, err
+		}
+		if len(inner) == 0 {
+			continue
+		}
+		if !lcReady {
+			lc = newLineCounter(data, ci.lineBase)
+			lcReady = true
+		}
+		ls, le := lineBounds(data, sg.start, sg.end)
+		if !e.opts.IgnoreInline && inlineAllowed(data, ls, le, "") {
+			continue
+		}
+		sl, sc := lc.position(sg.start)
+		el, ec := lc.position(sg.end)
+		for _, f := range inner {
+			if dupOf(plain, f.Fingerprint) {
+				continue
+			}
+			f.StartLine, f.StartColumn, f.EndLine, f.EndColumn = sl, sc, el, ec
+			f.StartOffset, f.EndOffset = abs, ci.base+int64(sg.end)
+			f.Decoded = append([]string{sg.enc}, f.Decoded...)
+			f.Line = shortLine(data[ls:le], sg.start-ls, sg.end-ls)
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func dupOf(fs []Finding, fp string) bool {
+	for i := range fs {
+		if fs[i].Fingerprint == fp {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,484 @@
+// Package detect is leakhound's detection engine. It scans bytes that come
+// with a Location and returns Findings. It knows nothing about files, git or
+// images: sources hand it content, and it hands back what it found.
+//
+// The hot path is built so that most bytes never reach a regex: one
+// case-insensitive Aho-Corasick pass over all rules' keywords finds the
+// places worth a look, and only the rules whose keywords occur run, on
+// windows around the occurrences, with RE2 (github.com/wasilibs/go-re2).
+package detect
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+	"sort"
+	"strings"
+	"sync"
+
+	re2 "github.com/wasilibs/go-re2"
+	"github.com/wasilibs/go-re2/experimental"
+
+	"github.com/leakhound/leakhound/rules"
+)
+
+// Options tune an Engine. The zero value is usable.
+type Options struct {
+	// MaxDecodeDepth is how many layers of base64/hex/percent encoding are
+	// decoded and scanned (default 2; negative disables decoding).
+	MaxDecodeDepth int
+	// MaxDecodedBytes bounds the decoded bytes scanned per input
+	// (default 4 MiB).
+	MaxDecodedBytes int
+	// IgnoreInline disables leakhound:allow / gitleaks:allow markers.
+	IgnoreInline bool
+	// WholeChunk runs candidate regexes over whole chunks instead of windows
+	// around keyword hits (for benchmarks and debugging).
+	WholeChunk bool
+}
+
+// Engine runs a rule set over content. It is safe for concurrent use.
+type Engine struct {
+	opts       Options
+	rules      []*rule
+	byID       map[string]*rule
+	prefilter  *prefilter
+	always     []int // rules without keywords
+	pathOnly   []int // rules with a path and no regex
+	global     []*allowlist
+	inputAllow []*allowlist // global allowlists that only look at path/commit
+	required   bool         // some rule has requirements
+	pool       sync.Pool
+}
+
+// rule is a compiled rules.Rule.
+type rule struct {
+	idx      int
+	r        *rules.Rule
+	generic  bool
+	path     *regexp.Regexp
+	allow    []*allowlist
+	checksum checksumFunc
+	before   int // window reach before a keyword hit
+	after    int // window reach after a keyword hit
+	hasRegex bool
+
+	once   sync.Once
+	re     *re2.Regexp
+	reErr  error
+	groups int
+}
+
+// New compiles a configuration into an engine. Rule regexes are compiled
+// lazily, the first time a rule is a candidate, so that a scan that needs
+// three rules does not pay for five hundred.
+func New(cfg *rules.Config, opts Options) (*Engine, error) {
+	if opts.MaxDecodeDepth == 0 {
+		opts.MaxDecodeDepth = 2
+	}
+	if opts.MaxDecodedBytes == 0 {
+		opts.MaxDecodedBytes = 4 << 20
+	}
+	e := &Engine{opts: opts, byID: map[string]*rule{}}
+	var keywords []string
+	var kwRules [][]int
+	kwIndex := map[string]int{}
+	for i, r := range cfg.Rules {
+		cr := &rule{idx: i, r: r, generic: r.IsGeneric(), hasRegex: r.Regex != ""}
+		if r.Path != "" {
+			re, err := regexp.Compile(r.Path)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: path: %w", r.ID, err)
+			}
+			cr.path = re
+		}
+		for _, a := range r.Allowlists {
+			ca, err := compileAllowlist(a)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+			}
+			cr.allow = append(cr.allow, ca)
+		}
+		if r.Checksum != "" {
+			cr.checksum = checksums[r.Checksum]
+			if cr.checksum == nil {
+				return nil, fmt.Errorf("rule %s: unknown checksum %q", r.ID, r.Checksum)
+			}
+		}
+		if len(r.Required) > 0 || r.SkipReport {
+			e.required = true
+		}
+		if cr.hasRegex {
+			parsed, err := syntax.Parse(r.Regex, syntax.Perl)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: regex: %w", r.ID, err)
+			}
+			cr.groups = parsed.MaxCap()
+			n := maxMatchLen(parsed)
+			switch {
+			case n != unbounded:
+				cr.before, cr.after = n, n
+			case canMatchNewline(parsed):
+				cr.before, cr.after = 4<<10, overlap
+			default:
+				// One line at most; lines are bounded by the window cap.
+				cr.before, cr.after = 16<<10, 16<<10
+			}
+		}
+		e.rules = append(e.rules, cr)
+		e.byID[r.ID] = cr
+		switch {
+		case !cr.hasRegex:
+			e.pathOnly = append(e.pathOnly, i)
+		case len(r.Keywords) == 0:
+			e.always = append(e.always, i)
+		default:
+			for _, k := range r.Keywords {
+				k = strings.ToLower(k)
+				j, ok := kwIndex[k]
+				if !ok {
+					j = len(keywords)
+					kwIndex[k] = j
+					keywords = append(keywords, k)
+					kwRules = append(kwRules, nil)
+				}
+				kwRules[j] = append(kwRules[j], i)
+			}
+		}
+	}
+	for _, a := range cfg.Allowlists {
+		ca, err := compileAllowlist(a)
+		if err != nil {
+			return nil, fmt.Errorf("global allowlist: %w", err)
+		}
+		if ca.inputOnly() {
+			e.inputAllow = append(e.inputAllow, ca)
+		} else {
+			e.global = append(e.global, ca)
+		}
+	}
+	e.prefilter = newPrefilter(keywords, kwRules)
+	n := len(e.rules)
+	e.pool.New = func() any { return newScratch(n) }
+	return e, nil
+}
+
+// Rules returns the engine's rules in configuration order.
+func (e *Engine) Rules() []*rules.Rule {
+	out := make([]*rules.Rule, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = r.r
+	}
+	return out
+}
+
+// compile compiles the rule's regex on first use.
+func (r *rule) compile() (*re2.Regexp, error) {
+	r.once.Do(func() {
+		r.re, r.reErr = experimental.CompileLatin1(r.r.Regex)
+		if r.reErr != nil {
+			r.reErr = fmt.Errorf("rule %s: compile regex: %w", r.r.ID, r.reErr)
+		}
+	})
+	return r.re, r.reErr
+}
+
+// CompileAll compiles every rule's regex now and returns the first error.
+// Scans do not need it; tests and `rules check` do.
+func (e *Engine) CompileAll() error {
+	for _, r := range e.rules {
+		if r.hasRegex {
+			if _, err := r.compile(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Scan scans one in-memory input and returns its findings, sorted by offset.
+func (e *Engine) Scan(ctx context.Context, data []byte, loc Location) ([]Finding, error) {
+	if e.SkipInput(loc) {
+		return nil, nil
+	}
+	var out []Finding
+	budget := e.opts.MaxDecodedBytes
+	ci := chunkInfo{ownTo: int64(len(data)), last: true, decodeCap: &budget}
+	err := e.scanChunk(ctx, data, loc, ci, true, func(f Finding) { out = append(out, f) })
+	return out, err
+}
+
+// chunkInfo places a chunk within a larger input.
+type chunkInfo struct {
+	base      int64 // offset of data[0] in the input
+	lineBase  int   // number of newlines before data[0]
+	ownFrom   int64 // findings must start at or after this input offset...
+	ownTo     int64 // ...and before this one
+	last      bool
+	decodeCap *int // remaining decode budget, shared across chunks
+}
+
+// SkipInput reports whether a global allowlist excludes the whole input
+// (by path or commit), so that a source need not even read it.
+func (e *Engine) SkipInput(loc Location) bool {
+	for _, a := range e.inputAllow {
+		if a.allowsInput(&loc) {
+			return true
+		}
+	}
+	return false
+}
+
+// find runs the rules over data and returns finished findings. depth counts
+// decoding layers.
+func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location, ci chunkInfo, depth int) ([]Finding, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.reset()
+	e.prefilter.scan(data, e, s, loc.Path)
+	for _, i := range e.always {
+		if e.rules[i].pathAllowed(loc.Path) {
+			s.addWindow(i, 0, len(data))
+		}
+	}
+	var ms []match
+	for _, i := range s.touched {
+		r := e.rules[i]
+		re, err := r.compile()
+		if err != nil {
+			return nil, err
+		}
+		ws := s.windows[i]
+		if e.opts.WholeChunk {
+			ws = []window{{0, len(data)}}
+		} else {
+			ws = mergeWindows(data, ws)
+		}
+		for _, w := range ws {
+			for _, m := range re.FindAllSubmatchIndex(data[w.start:w.end], -1) {
+				ms = append(ms, e.candidate(r, data, w.start, m))
+			}
+		}
+	}
+	ms = e.resolve(ms)
+	var out []Finding
+	lc := newLineCounter(data, ci.lineBase)
+	for _, m := range ms {
+		abs := ci.base + int64(m.mStart)
+		if abs < ci.ownFrom || abs >= ci.ownTo {
+			continue
+		}
+		f, ok := e.finish(m, data, loc, &lc, ci)
+		if ok {
+			out = append(out, f)
+		}
+	}
+	if e.required {
+		out = e.applyRequired(out)
+	}
+	if depth < e.opts.MaxDecodeDepth && e.opts.MaxDecodeDepth > 0 {
+		dec, err := e.decodeAndScan(ctx, data, loc, ci, depth, out)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dec...)
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].StartOffset < out[b].StartOffset })
+	return out, nil
+}
+
+func (r *rule) pathAllowed(path string) bool {
+	return r.path == nil || r.path.MatchString(path)
+}
+
+// match is a regex match before it becomes a finding.
+type match struct {
+	rule         *rule
+	mStart, mEnd int // whole match, offsets in data
+	sStart, sEnd int // secret
+	dropped      bool
+	entropy      float64
+}
+
+// candidate turns a regex match (offsets relative to base) into a match.
+func (e *Engine) candidate(r *rule, data []byte, base int, m []int) match {
+	c := match{rule: r, mStart: base + m[0], mEnd: base + m[1]}
+	c.sStart, c.sEnd = c.mStart, c.mEnd
+	g := r.r.SecretGroup
+	if g > 0 && 2*g+1 < len(m) {
+		if m[2*g] >= 0 {
+			c.sStart, c.sEnd = base+m[2*g], base+m[2*g+1]
+		}
+	} else if g == 0 {
+		for k := 1; 2*k+1 < len(m); k++ {
+			if m[2*k] >= 0 && m[2*k+1] > m[2*k] {
+				c.sStart, c.sEnd = base+m[2*k], base+m[2*k+1]
+				break
+			}
+		}
+	}
+	return c
+}
+
+// resolve drops matches that fail entropy or checksum, and generic matches
+// that overlap a specific one; duplicates of one span by one rule go too.
+func (e *Engine) resolve(ms []match) []match {
+	if len(ms) == 0 {
+		return ms
+	}
+	sort.Slice(ms, func(a, b int) bool {
+		if ms[a].sStart != ms[b].sStart {
+			return ms[a].sStart < ms[b].sStart
+		}
+		return ms[a].rule.idx < ms[b].rule.idx
+	})
+	out := ms[:0]
+	var specific []match
+	for _, m := range ms {
+		if m.sEnd <= m.sStart {
+			continue
+		}
+		out = append(out, m)
+	}
+	for _, m := range out {
+		if !m.rule.generic {
+			specific = append(specific, m)
+		}
+	}
+	final := out[:0]
+	for i, m := range out {
+		if i > 0 && out[i-1].rule == m.rule && out[i-1].sStart == m.sStart && out[i-1].sEnd == m.sEnd {
+			continue
+		}
+		if m.rule.generic {
+			dup := false
+			for _, s := range specific {
+				if s.mStart < m.sEnd && m.sStart < s.mEnd {
+					dup = true
+					break
+				}
+			}
+			for _, p := range final {
+				if p.rule.generic && p.sStart == m.sStart && p.sEnd == m.sEnd {
+					dup = true
+					break
+				}
+			}
+			if dup {
+				continue
+			}
+		}
+		final = append(final, m)
+	}
+	return final
+}
+
+// finish checks entropy, checksum, allowlists and inline markers and builds
+// the finding.
+func (e *Engine) finish(m match, data []byte, loc Location, lc *lineCounter, ci chunkInfo) (Finding, bool) {
+	r := m.rule
+	secret := string(data[m.sStart:m.sEnd])
+	ent := ShannonEntropy(secret)
+	if r.r.Entropy > 0 {
+		if ent <= r.r.Entropy {
+			return Finding{}, false
+		}
+		// gitleaks compatibility: generic rules with an entropy threshold
+		// also need a digit in the secret.
+		if strings.HasPrefix(r.r.ID, "generic") && !strings.ContainsAny(secret, "0123456789") {
+			return Finding{}, false
+		}
+	}
+	if r.checksum != nil && !r.checksum(secret) {
+		return Finding{}, false
+	}
+	matchText := string(data[m.mStart:m.mEnd])
+	lineStart, lineEnd := lineBounds(data, m.mStart, m.mEnd)
+	lineText := data[lineStart:lineEnd]
+	for _, a := range r.allow {
+		if a.allows(&loc, secret, matchText, string(lineText)) {
+			return Finding{}, false
+		}
+	}
+	for _, a := range e.global {
+		if a.appliesTo(r.r.ID) && a.allows(&loc, secret, matchText, string(lineText)) {
+			return Finding{}, false
+		}
+	}
+	if !e.opts.IgnoreInline && inlineAllowed(data, lineStart, lineEnd, r.r.ID) {
+		return Finding{}, false
+	}
+	sl, sc := lc.position(m.sStart)
+	el, ec := lc.position(m.sEnd)
+	f := Finding{
+		RuleID: r.r.ID, Description: r.r.Description, Severity: r.r.Severity, Tags: r.r.Tags,
+		Source: loc.Source, Path: loc.Path,
+		StartLine: sl, StartColumn: sc, EndLine: el, EndColumn: ec,
+		StartOffset: ci.base + int64(m.sStart), EndOffset: ci.base + int64(m.sEnd),
+		Secret: secret, Match: matchText, Line: shortLine(lineText, m.sStart-lineStart, m.sEnd-lineStart),
+		Entropy:             round2(ent),
+		Fingerprint:         Fingerprint(r.r.ID, secret),
+		LocationFingerprint: LocationFingerprint(r.r.ID, loc.Path, secret),
+	}
+	if f.Tags == nil {
+		f.Tags = []string{}
+	}
+	return f, true
+}
+
+func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
+
+func (e *Engine) pathFinding(r *rule, loc Location) Finding {
+	return Finding{
+		RuleID: r.r.ID, Description: r.r.Description, Severity: r.r.Severity, Tags: r.r.Tags,
+		Source: loc.Source, Path: loc.Path, StartLine: 1, StartColumn: 1, EndLine: 1, EndColumn: 1,
+		Fingerprint:         Fingerprint(r.r.ID, loc.Path),
+		LocationFingerprint: LocationFingerprint(r.r.ID, loc.Path, ""),
+	}
+}
+
+// applyRequired keeps findings of composite rules only when their required
+// rules matched nearby, and drops findings of skipReport rules.
+func (e *Engine) applyRequired(fs []Finding) []Finding {
+	out := fs[:0:0]
+	for _, f := range fs {
+		r := e.byID[f.RuleID]
+		if r.r.SkipReport {
+			continue
+		}
+		ok := true
+		for _, q := range r.r.Required {
+			found := false
+			for _, g := range fs {
+				if g.RuleID != q.ID {
+					continue
+				}
+				if q.WithinLines > 0 && absInt(g.StartLine-f.StartLine) > q.WithinLines {
+					continue
+				}
+				if q.WithinColumns > 0 && absInt(g.StartColumn-f.StartColumn) > q.WithinColumns {
+					continue
+				}
+				found = true
+				break
+			}
+			if !found {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

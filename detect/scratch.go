@@ -1,0 +1,153 @@
+package detect
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// window is a byte range of a chunk where a rule's regex runs.
+type window struct{ start, end int }
+
+// scratch is per-scan working memory, pooled to keep the hot path free of
+// allocations.
+type scratch struct {
+	windows [][]window // per rule
+	touched []int      // rules with at least one window, in first-hit order
+}
+
+func newScratch(nrules int) *scratch {
+	return &scratch{windows: make([][]window, nrules)}
+}
+
+func (s *scratch) reset() {
+	for _, i := range s.touched {
+		s.windows[i] = s.windows[i][:0]
+	}
+	s.touched = s.touched[:0]
+}
+
+// addWindow records a window for rule i. Windows arrive in increasing start
+// order per rule, so overlapping ones are merged on the fly.
+func (s *scratch) addWindow(i, start, end int) {
+	ws := s.windows[i]
+	if len(ws) == 0 {
+		s.touched = append(s.touched, i)
+	} else if last := &ws[len(ws)-1]; start <= last.end {
+		if end > last.end {
+			last.end = end
+		}
+		return
+	}
+	s.windows[i] = append(ws, window{start, end})
+}
+
+// lineReach bounds how far a window is widened to reach a line boundary.
+const lineReach = 256
+
+// mergeWindows widens windows to line boundaries (within lineReach) so that
+// anchors and word boundaries see real context, and merges windows that
+// then touch or nearly touch: one regex call over a slightly larger range
+// is cheaper than two calls.
+func mergeWindows(data []byte, ws []window) []window {
+	const gap = 512
+	out := ws[:0]
+	for _, w := range ws {
+		w.start = widenBack(data, w.start)
+		w.end = widenFwd(data, w.end)
+		if n := len(out); n > 0 && w.start <= out[n-1].end+gap {
+			if w.end > out[n-1].end {
+				out[n-1].end = w.end
+			}
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func widenBack(data []byte, i int) int {
+	if i <= 0 {
+		return 0
+	}
+	lo := max(0, i-lineReach)
+	if j := bytes.LastIndexByte(data[lo:i], '\n'); j >= 0 {
+		return lo + j + 1
+	}
+	return lo
+}
+
+func widenFwd(data []byte, i int) int {
+	if i >= len(data) {
+		return len(data)
+	}
+	hi := min(len(data), i+lineReach)
+	if j := bytes.IndexByte(data[i:hi], '\n'); j >= 0 {
+		return i + j
+	}
+	return hi
+}
+
+// lineBounds returns the start of the line holding start and the end of the
+// line holding end-1 (excluding the newline).
+func lineBounds(data []byte, start, end int) (int, int) {
+	ls := bytes.LastIndexByte(data[:start], '\n') + 1
+	if end < start {
+		end = start
+	}
+	le := len(data)
+	if end > 0 && end <= len(data) {
+		// The match may end with a newline; the line is the one it ends on.
+		from := end
+		if from > start && data[from-1] == '\n' {
+			from--
+		}
+		if j := bytes.IndexByte(data[from:], '\n'); j >= 0 {
+			le = from + j
+		}
+	}
+	return ls, le
+}
+
+// lineCounter converts offsets, given in increasing order, to 1-based line
+// and column numbers without rescanning from the start each time.
+type lineCounter struct {
+	data      []byte
+	off       int // offset counted up to
+	line      int // 0-based line at off
+	lineStart int // offset where that line starts
+}
+
+func newLineCounter(data []byte, lineBase int) lineCounter {
+	return lineCounter{data: data, line: lineBase}
+}
+
+// position returns line and column (characters) of offset i.
+func (lc *lineCounter) position(i int) (int, int) {
+	if i < lc.off {
+		// Out of order: count again from the start of the data.
+		base := lc.line - bytes.Count(lc.data[:lc.off], []byte{'\n'})
+		lc.off, lc.line, lc.lineStart = 0, base, 0
+	}
+	seg := lc.data[lc.off:i]
+	if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
+		lc.line += n
+		lc.lineStart = lc.off + bytes.LastIndexByte(seg, '\n') + 1
+	}
+	lc.off = i
+	return lc.line + 1, utf8.RuneCount(lc.data[lc.lineStart:i]) + 1
+}
+
+// shortLine trims a line and, when long, cuts it to a window around the
+// secret so that a minified file does not put a megabyte into a report.
+func shortLine(line []byte, s, e int) string {
+	const limit = 512
+	if len(line) > limit {
+		lo := max(0, s-limit/2)
+		hi := min(len(line), e+limit/2)
+		if hi-lo > 2*limit {
+			hi = lo + 2*limit
+		}
+		line = line[lo:hi]
+	}
+	return string(bytes.TrimSpace(line))
+}

@@ -1,0 +1,97 @@
+package rules_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/rules"
+)
+
+// TestDefaultRuleExamples runs every example of every default rule through
+// the real engine with the full default ruleset: each positive example must
+// fire its rule (with the expected secret when exampleSecrets is given) and
+// no other specific rule, and no negative example may fire any rule.
+func TestDefaultRuleExamples(t *testing.T) {
+	cfg, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := detect.New(cfg, detect.Options{MaxDecodeDepth: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.CompileAll(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, r := range cfg.Rules {
+		t.Run(r.ID, func(t *testing.T) {
+			for i, ex := range r.Examples {
+				fs, err := eng.Scan(ctx, []byte(ex), detect.Location{Source: "file", Path: "example.txt"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				var others []string
+				for _, f := range fs {
+					if f.RuleID == r.ID {
+						got = append(got, f.Secret)
+					} else {
+						others = append(others, f.RuleID)
+					}
+				}
+				if len(got) == 0 {
+					t.Errorf("%s:%d: example %d does not fire (other rules: %v):\n%s", r.File, r.Line, i, others, ex)
+					continue
+				}
+				if len(others) > 0 {
+					t.Errorf("%s:%d: example %d also fires %v (double report):\n%s", r.File, r.Line, i, others, ex)
+				}
+				if i < len(r.ExampleSecrets) && !slices.Contains(got, r.ExampleSecrets[i]) {
+					t.Errorf("%s:%d: example %d: secrets %q, want %q", r.File, r.Line, i, got, r.ExampleSecrets[i])
+				}
+			}
+			for i, ex := range r.NegativeExamples {
+				fs, err := eng.Scan(ctx, []byte(ex), detect.Location{Source: "file", Path: "example.txt"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range fs {
+					t.Errorf("%s:%d: negative example %d fires %s (secret %q):\n%s", r.File, r.Line, i, f.RuleID, f.Secret, ex)
+				}
+			}
+		})
+	}
+}
+
+// TestDefaultRulesComplete checks the ruleset's own standards: every rule
+// has a description, severity, keywords (or a path), at least two examples,
+// and every keyword occurs in at least one example's match region.
+func TestDefaultRulesComplete(t *testing.T) {
+	cfg, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range cfg.Rules {
+		if r.Description == "" {
+			t.Errorf("%s:%d: rule %s has no description", r.File, r.Line, r.ID)
+		}
+		if r.Severity == "" || !rules.ValidSeverity(r.Severity) {
+			t.Errorf("%s:%d: rule %s has no valid severity", r.File, r.Line, r.ID)
+		}
+		if r.Regex != "" && len(r.Keywords) == 0 {
+			t.Errorf("%s:%d: rule %s has no keywords", r.File, r.Line, r.ID)
+		}
+		if len(r.Examples) < 2 {
+			t.Errorf("%s:%d: rule %s has %d examples, want at least 2", r.File, r.Line, r.ID, len(r.Examples))
+		}
+		for _, k := range r.Keywords {
+			if k != strings.ToLower(k) {
+				t.Errorf("%s:%d: rule %s: keyword %q is not lower-case", r.File, r.Line, r.ID, k)
+			}
+		}
+	}
+}
