@@ -482,3 +482,18 @@ func absInt(x int) int {
 	}
 	return x
 }
+
+// CompileErrors compiles every rule's regex now and returns all errors,
+// each naming the rule and where it is defined.
+func (e *Engine) CompileErrors() []error {
+	var errs []error
+	for _, r := range e.rules {
+		if !r.hasRegex {
+			continue
+		}
+		if _, err := r.compile(); err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: %w", r.r.File, r.r.Line, err))
+		}
+	}
+	return errs
+}

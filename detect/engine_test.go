@@ -1,0 +1,367 @@
+package detect
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/leakhound/leakhound/rules"
+)
+
+const testConfig = `
+[[rules]]
+id = "acme-key"
+description = "Acme key"
+regex = '''\b(acme_[a-zA-Z0-9]{24})\b'''
+keywords = ["acme_"]
+severity = "high"
+
+[[rules]]
+id = "generic-secret"
+description = "generic"
+regex = '''(?i)secret\s*[:=]\s*['"]?([a-zA-Z0-9_]{16,64})'''
+secretGroup = 1
+keywords = ["secret"]
+tags = ["generic"]
+
+[[rules]]
+id = "pem"
+description = "pem"
+regex = '''-----BEGIN PRIVATE KEY-----[\s\S]{10,}?-----END PRIVATE KEY-----'''
+keywords = ["-----begin private key"]
+`
+
+func newTestEngine(t testing.TB, cfgText string, opts Options) *Engine {
+	t.Helper()
+	cfg, err := rules.LoadBytes("test.toml", []byte(cfgText), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func scanString(t testing.TB, e *Engine, s string) []Finding {
+	t.Helper()
+	fs, err := e.Scan(context.Background(), []byte(s), Location{Source: SourceFile, Path: "a.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+const key1 = "acme_Zx8Qm2Lp9Rt4Vb7Nc1Kd5Hs3"
+
+func TestPositions(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	text := "line one\n  héllo " + key1 + " tail\nlast"
+	fs := scanString(t, e, text)
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	if f.RuleID != "acme-key" || f.Secret != key1 {
+		t.Fatalf("unexpected finding %+v", f)
+	}
+	// "  héllo " is 8 characters (é is one), so the secret starts at column 9.
+	if f.StartLine != 2 || f.StartColumn != 9 || f.EndLine != 2 || f.EndColumn != 9+len(key1) {
+		t.Errorf("position %d:%d-%d:%d", f.StartLine, f.StartColumn, f.EndLine, f.EndColumn)
+	}
+	if got := text[f.StartOffset:f.EndOffset]; got != key1 {
+		t.Errorf("offsets select %q", got)
+	}
+	if f.Line != "héllo "+key1+" tail" {
+		t.Errorf("line %q", f.Line)
+	}
+	if f.Fingerprint != Fingerprint("acme-key", key1) || strings.Contains(f.Fingerprint, key1) {
+		t.Errorf("fingerprint %q", f.Fingerprint)
+	}
+}
+
+func TestGenericYieldsToSpecific(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	fs := scanString(t, e, `secret = "`+key1+`"`)
+	if len(fs) != 1 || fs[0].RuleID != "acme-key" {
+		t.Fatalf("want only acme-key, got %+v", fs)
+	}
+	fs = scanString(t, e, `secret = "Qw3rTy7uIo9pAs2dFg"`)
+	if len(fs) != 1 || fs[0].RuleID != "generic-secret" {
+		t.Fatalf("want generic-secret, got %+v", fs)
+	}
+}
+
+func TestMultilineMatch(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	text := "x\nkey: |\n  -----BEGIN PRIVATE KEY-----\n  MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n  -----END PRIVATE KEY-----\n"
+	fs := scanString(t, e, text)
+	if len(fs) != 1 || fs[0].RuleID != "pem" {
+		t.Fatalf("got %+v", fs)
+	}
+	if fs[0].StartLine != 3 || fs[0].EndLine != 5 {
+		t.Errorf("lines %d-%d", fs[0].StartLine, fs[0].EndLine)
+	}
+}
+
+func TestInvalidUTF8AndNUL(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	text := "\xff\xfe\x80 garbage \x00\x01 " + key1 + " \xc3\x28"
+	fs := scanString(t, e, text)
+	if len(fs) != 1 || fs[0].Secret != key1 {
+		t.Fatalf("invalid UTF-8 around a secret: got %+v", fs)
+	}
+}
+
+// TestChunkBoundaries scans a large input in small chunks and checks that
+// a secret is found exactly once wherever it sits relative to a boundary.
+func TestChunkBoundaries(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	const size = 256 << 10
+	filler := bytes.Repeat([]byte("lorem ipsum dolor sit amet\n"), size/27+1)[:size]
+	for _, pos := range []int{0, 1000, 64<<10 - 5, 64 << 10, 128<<10 - 20, 128<<10 - 3, 130 << 10, size - len(key1) - 1} {
+		data := append([]byte(nil), filler...)
+		copy(data[pos:], "\n"+key1+"\n")
+		pos++
+		var got []Finding
+		err := e.scanReader(context.Background(), bytes.NewReader(data), Location{Path: "big"}, 96<<10, func(f Finding) { got = append(got, f) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Errorf("secret at %d: %d findings", pos, len(got))
+			continue
+		}
+		if got[0].StartOffset != int64(pos) {
+			t.Errorf("secret at %d: reported at offset %d", pos, got[0].StartOffset)
+		}
+		wantLine := bytes.Count(data[:pos], []byte{'\n'}) + 1
+		if got[0].StartLine != wantLine {
+			t.Errorf("secret at %d: line %d, want %d", pos, got[0].StartLine, wantLine)
+		}
+	}
+}
+
+func TestDecoding(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	cases := map[string]string{
+		"base64":  base64.StdEncoding.EncodeToString([]byte("token: " + key1 + "\n")),
+		"hex":     hex.EncodeToString([]byte("k=" + key1 + "!!")),
+		"percent": url.QueryEscape("x=" + key1 + "&y=\"1\""),
+	}
+	for enc, blob := range cases {
+		fs := scanString(t, e, "first line\nvalue = \""+blob+"\"\n")
+		if len(fs) != 1 {
+			t.Errorf("%s: got %d findings (%s)", enc, len(fs), blob)
+			continue
+		}
+		f := fs[0]
+		if f.Secret != key1 || len(f.Decoded) != 1 || f.Decoded[0] != enc || f.StartLine != 2 {
+			t.Errorf("%s: finding %+v", enc, f)
+		}
+	}
+	// Two layers.
+	inner := base64.StdEncoding.EncodeToString([]byte("k=" + key1 + "\n"))
+	outer := base64.StdEncoding.EncodeToString([]byte("data: " + inner + "\n"))
+	fs := scanString(t, e, outer)
+	if len(fs) != 1 || strings.Join(fs[0].Decoded, ",") != "base64,base64" {
+		t.Errorf("nested: %+v", fs)
+	}
+	// Disabled.
+	e2 := newTestEngine(t, testConfig, Options{MaxDecodeDepth: -1})
+	if fs := scanString(t, e2, cases["base64"]); len(fs) != 0 {
+		t.Errorf("decoding disabled, got %+v", fs)
+	}
+}
+
+func TestInlineMarkers(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	cases := []struct {
+		text string
+		want int
+	}{
+		{"k = " + key1 + " # leakhound:allow", 0},
+		{"k = " + key1 + " // gitleaks:allow", 0},
+		{"# leakhound:allow-next-line\nk = " + key1, 0},
+		{"# leakhound:allow-next-line\n\nk = " + key1, 1},
+		{"k = " + key1 + " # leakhound:allow rule=acme-key reason=\"test fixture\"", 0},
+		{"k = " + key1 + " # leakhound:allow rule=other-rule", 1},
+		{"k = " + key1 + " # leakhound:allowed", 1},
+		{"k = " + key1 + " # leakhound:allow-next-line", 1},
+	}
+	for _, c := range cases {
+		if got := len(scanString(t, e, c.text)); got != c.want {
+			t.Errorf("%q: %d findings, want %d", c.text, got, c.want)
+		}
+	}
+	e2 := newTestEngine(t, testConfig, Options{IgnoreInline: true})
+	if got := len(scanString(t, e2, "k = "+key1+" # leakhound:allow")); got != 1 {
+		t.Errorf("IgnoreInline: %d findings", got)
+	}
+}
+
+func TestAllowlists(t *testing.T) {
+	cfg := testConfig + `
+[[allowlists]]
+description = "stopwords for acme"
+targetRules = ["acme-key"]
+stopwords = ["fixture"]
+
+[[allowlists]]
+paths = ['''(^|/)vendor/''']
+
+[[allowlists]]
+condition = "AND"
+paths = ['''_test\.go$''']
+regexes = ['''^acme_Test''']
+`
+	e := newTestEngine(t, cfg, Options{})
+	scan := func(path, text string) int {
+		fs, err := e.Scan(context.Background(), []byte(text), Location{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(fs)
+	}
+	if n := scan("a.go", key1); n != 1 {
+		t.Errorf("plain: %d", n)
+	}
+	if n := scan("a.go", "acme_FixturZx8Qm2Lp9Rt4Vb7Nc1"); n != 1 {
+		t.Errorf("near-stopword: %d", n)
+	}
+	if n := scan("a.go", "acme_FixtureZx8Qm2Lp9Rt4Vb7Nc"); n != 0 {
+		t.Errorf("stopword: %d", n)
+	}
+	if n := scan("vendor/x/a.go", key1); n != 0 {
+		t.Errorf("path: %d", n)
+	}
+	if !e.SkipInput(Location{Path: "vendor/x/a.go"}) {
+		t.Error("path-only global allowlist should skip the input")
+	}
+	if n := scan("a_test.go", "acme_TestZx8Qm2Lp9Rt4Vb7Nc1Kd"); n != 0 {
+		t.Errorf("AND both: %d", n)
+	}
+	if n := scan("a.go", "acme_TestZx8Qm2Lp9Rt4Vb7Nc1Kd"); n != 1 {
+		t.Errorf("AND only regex: %d", n)
+	}
+	if n := scan("a_test.go", key1); n != 1 {
+		t.Errorf("AND only path: %d", n)
+	}
+}
+
+func TestWindowedEqualsWholeChunk(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&b, "func f%d() { x := %d } // secret stuff\n", i, i)
+		if i%97 == 0 {
+			fmt.Fprintf(&b, "secret = \"Qw3rTy7uIo9pAs2dFg%04d\"\nk := %q\n", i, fmt.Sprintf("acme_Zx8Qm2Lp9Rt4Vb7Nc1K%04d", i))
+		}
+	}
+	w := scanString(t, newTestEngine(t, testConfig, Options{}), b.String())
+	c := scanString(t, newTestEngine(t, testConfig, Options{WholeChunk: true}), b.String())
+	if len(w) != len(c) || len(w) == 0 {
+		t.Fatalf("windowed %d findings, whole-chunk %d", len(w), len(c))
+	}
+	for i := range w {
+		if w[i].Secret != c[i].Secret || w[i].StartOffset != c[i].StartOffset {
+			t.Errorf("finding %d differs: %+v vs %+v", i, w[i], c[i])
+		}
+	}
+}
+
+func TestChecksum(t *testing.T) {
+	cfg := `
+[[rules]]
+id = "gh"
+description = "gh"
+regex = '''\bghp_[0-9A-Za-z]{36}\b'''
+keywords = ["ghp_"]
+checksum = "github"
+`
+	e := newTestEngine(t, cfg, Options{})
+	good := GitHubStyleToken("ghp_", "wonVogSJpAotskgV9A9Ge4zyz1mHWW")
+	bad := good[:len(good)-1] + "X"
+	if bad == good {
+		bad = good[:len(good)-1] + "Y"
+	}
+	if n := len(scanString(t, e, good)); n != 1 {
+		t.Errorf("valid checksum: %d findings", n)
+	}
+	if n := len(scanString(t, e, bad)); n != 0 {
+		t.Errorf("broken checksum: %d findings", n)
+	}
+}
+
+func TestPathRules(t *testing.T) {
+	cfg := `
+[[rules]]
+id = "pkcs12-file"
+description = "PKCS#12 file"
+path = '''\.p12$'''
+
+[[rules]]
+id = "env-only"
+description = "only in .env"
+regex = '''SECRET_[A-Z]{8}'''
+keywords = ["secret_"]
+path = '''\.env$'''
+`
+	e := newTestEngine(t, cfg, Options{})
+	fs, _ := e.Scan(context.Background(), []byte("x"), Location{Path: "certs/a.p12"})
+	if len(fs) != 1 || fs[0].RuleID != "pkcs12-file" {
+		t.Errorf("path-only: %+v", fs)
+	}
+	fs, _ = e.Scan(context.Background(), []byte("SECRET_ABCDEFGH"), Location{Path: "a.txt"})
+	if len(fs) != 0 {
+		t.Errorf("path-restricted rule ran on a.txt: %+v", fs)
+	}
+	fs, _ = e.Scan(context.Background(), []byte("SECRET_ABCDEFGH"), Location{Path: "prod.env"})
+	if len(fs) != 1 {
+		t.Errorf("path-restricted rule on prod.env: %+v", fs)
+	}
+}
+
+func TestRequiredRules(t *testing.T) {
+	cfg := `
+[[rules]]
+id = "acme-id"
+description = "acme id"
+regex = '''ACMEID[0-9]{6}'''
+keywords = ["acmeid"]
+skipReport = true
+
+[[rules]]
+id = "acme-secret"
+description = "acme secret"
+regex = '''acmesecret=([a-z0-9]{12})'''
+keywords = ["acmesecret"]
+[[rules.required]]
+id = "acme-id"
+withinLines = 2
+`
+	e := newTestEngine(t, cfg, Options{})
+	if fs := scanString(t, e, "ACMEID123456\nacmesecret=abc123def456"); len(fs) != 1 || fs[0].RuleID != "acme-secret" {
+		t.Errorf("with requirement: %+v", fs)
+	}
+	if fs := scanString(t, e, "acmesecret=abc123def456"); len(fs) != 0 {
+		t.Errorf("without requirement: %+v", fs)
+	}
+	if fs := scanString(t, e, "ACMEID123456\n\n\n\nacmesecret=abc123def456"); len(fs) != 0 {
+		t.Errorf("requirement too far: %+v", fs)
+	}
+}
+
+func TestChecksumNamesMatchRules(t *testing.T) {
+	for _, n := range ChecksumNames() {
+		cfg := fmt.Sprintf("[[rules]]\nid = \"x\"\nregex = 'x'\nchecksum = %q\n", n)
+		if _, err := rules.LoadBytes("t", []byte(cfg), "."); err != nil {
+			t.Errorf("checksum %q known to detect but rejected by rules: %v", n, err)
+		}
+	}
+}

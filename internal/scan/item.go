@@ -1,0 +1,186 @@
+package scan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"unicode/utf16"
+
+	"github.com/leakhound/leakhound/detect"
+)
+
+// Options bound what a Scanner reads.
+type Options struct {
+	// MaxFileSize skips items larger than this many bytes (0: no limit).
+	MaxFileSize int64
+	// MaxArchiveDepth is how deep archives inside archives are opened
+	// (0: archives are not opened).
+	MaxArchiveDepth int
+	// MaxArchiveBytes bounds the uncompressed bytes read from one
+	// top-level archive, nested ones included.
+	MaxArchiveBytes int64
+	// MaxArchiveEntries bounds the entries read from one top-level archive.
+	MaxArchiveEntries int
+}
+
+// DefaultOptions are the CLI's defaults.
+func DefaultOptions() Options {
+	return Options{
+		MaxFileSize:       10 << 20,
+		MaxArchiveDepth:   2,
+		MaxArchiveBytes:   256 << 20,
+		MaxArchiveEntries: 100000,
+	}
+}
+
+// Scanner scans items of content for a source. It is safe for concurrent use.
+type Scanner struct {
+	// Engine runs the rules.
+	Engine *detect.Engine
+	// Opts bounds what is read.
+	Opts Options
+	// Stats counts what was scanned and skipped.
+	Stats *Stats
+	// Emit receives findings; it is called from many goroutines.
+	Emit func(detect.Finding)
+}
+
+// inMemoryLimit is the largest item read whole; larger ones are streamed in
+// chunks.
+const inMemoryLimit = 8 << 20
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// ScanItem scans one item. size is its length, or -1 when unknown. r is
+// read once. An item over the size limit is counted and skipped; a binary
+// item is skipped unless it is an archive this scanner opens. Read errors
+// are returned wrapped with the item's path; the caller decides whether to
+// go on (sources count them with Stats.Error and continue).
+func (s *Scanner) ScanItem(ctx context.Context, loc detect.Location, r io.Reader, size int64) error {
+	return s.scanItem(ctx, loc, r, size, 0, nil)
+}
+
+// budget tracks one top-level archive's limits.
+type budget struct {
+	bytes   int64
+	entries int
+}
+
+func (s *Scanner) scanItem(ctx context.Context, loc detect.Location, r io.Reader, size int64, depth int, b *budget) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.Opts.MaxFileSize > 0 && size > s.Opts.MaxFileSize {
+		s.Stats.SkipItem(SkipTooLarge, loc.Path)
+		return nil
+	}
+	if s.Engine.SkipInput(loc) {
+		s.Stats.SkipItem(SkipAllowlisted, loc.Path)
+		return nil
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(8192)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return fmt.Errorf("%s: %w", loc.Path, err)
+	}
+	if kind := archiveKind(loc.Path, head); kind != "" {
+		if depth >= s.Opts.MaxArchiveDepth {
+			s.Stats.SkipItem(SkipArchiveDepth, loc.Path)
+			return nil
+		}
+		return s.scanArchive(ctx, loc, br, size, kind, depth, b)
+	}
+	if detect.IsBinary(head) {
+		s.Stats.SkipItem(SkipBinary, loc.Path)
+		return nil
+	}
+	if size >= 0 && size <= inMemoryLimit || isUTF16(head) {
+		buf := bufPool.Get().(*bytes.Buffer)
+		defer bufPool.Put(buf)
+		buf.Reset()
+		limit := int64(inMemoryLimit)
+		if s.Opts.MaxFileSize > limit {
+			limit = s.Opts.MaxFileSize
+		}
+		n, err := io.Copy(buf, io.LimitReader(br, limit+1))
+		if err != nil {
+			return fmt.Errorf("%s: %w", loc.Path, err)
+		}
+		if s.Opts.MaxFileSize > 0 && n > s.Opts.MaxFileSize {
+			s.Stats.SkipItem(SkipTooLarge, loc.Path)
+			return nil
+		}
+		data := buf.Bytes()
+		if isUTF16(head) {
+			data = decodeUTF16(data)
+		}
+		if n > limit {
+			// Size was unknown and the item is large: scan what we have
+			// plus the rest in chunks.
+			return s.stream(ctx, loc, io.MultiReader(bytes.NewReader(data), br))
+		}
+		s.Stats.AddScanned(int64(len(data)))
+		fs, err := s.Engine.Scan(ctx, data, loc)
+		for _, f := range fs {
+			s.Emit(f)
+		}
+		return err
+	}
+	return s.stream(ctx, loc, br)
+}
+
+func (s *Scanner) stream(ctx context.Context, loc detect.Location, r io.Reader) error {
+	cr := &countingReader{r: r}
+	limit := r
+	if s.Opts.MaxFileSize > 0 {
+		limit = io.LimitReader(r, s.Opts.MaxFileSize+1)
+	}
+	cr.r = limit
+	var found []detect.Finding
+	err := s.Engine.ScanReader(ctx, cr, loc, func(f detect.Finding) { found = append(found, f) })
+	if err != nil {
+		return err
+	}
+	if s.Opts.MaxFileSize > 0 && cr.n > s.Opts.MaxFileSize {
+		s.Stats.SkipItem(SkipTooLarge, loc.Path)
+		return nil
+	}
+	s.Stats.AddScanned(cr.n)
+	for _, f := range found {
+		s.Emit(f)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func isUTF16(head []byte) bool {
+	return bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff})
+}
+
+// decodeUTF16 converts UTF-16 text with a byte-order mark to UTF-8.
+func decodeUTF16(b []byte) []byte {
+	be := b[0] == 0xfe
+	b = b[2:]
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		if be {
+			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		} else {
+			u[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
+		}
+	}
+	return []byte(string(utf16.Decode(u)))
+}
