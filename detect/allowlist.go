@@ -114,7 +114,7 @@ func (a *allowlist) combine(cs []criterion) bool {
 }
 
 // allows reports whether the allowlist suppresses a candidate finding.
-func (a *allowlist) allows(loc *Location, secret, match, line string) bool {
+func (a *allowlist) allows(loc *Location, secret, match string, line func() string) bool {
 	return a.combine([]criterion{
 		{len(a.paths) > 0, func() bool { return a.pathMatches(loc.Path) }},
 		{len(a.commits) > 0, func() bool { return a.commitMatches(loc.Commit) }},
@@ -124,7 +124,7 @@ func (a *allowlist) allows(loc *Location, secret, match, line string) bool {
 			case rules.TargetMatch:
 				t = match
 			case rules.TargetLine:
-				t = line
+				t = line()
 			}
 			for _, re := range a.regexes {
 				if re.MatchString(t) {

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	re2 "github.com/wasilibs/go-re2"
 	"github.com/wasilibs/go-re2/experimental"
@@ -50,6 +51,15 @@ type Engine struct {
 	inputAllow []*allowlist // global allowlists that only look at path/commit
 	required   bool         // some rule has requirements
 	pool       sync.Pool
+
+	regexCalls atomic.Int64
+	regexBytes atomic.Int64
+}
+
+// Counters reports how many regex calls the engine made and over how many
+// bytes, for benchmarks and tuning.
+func (e *Engine) Counters() (calls, bytes int64) {
+	return e.regexCalls.Load(), e.regexBytes.Load()
 }
 
 // rule is a compiled rules.Rule.
@@ -62,6 +72,7 @@ type rule struct {
 	checksum checksumFunc
 	before   int // window reach before a keyword hit
 	after    int // window reach after a keyword hit
+	lines    int // most newlines a match can span, or unbounded
 	hasRegex bool
 
 	once   sync.Once
@@ -116,13 +127,14 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 			}
 			cr.groups = parsed.MaxCap()
 			n := maxMatchLen(parsed)
+			cr.lines = maxNewlines(parsed)
 			switch {
 			case n != unbounded:
 				cr.before, cr.after = n, n
-			case canMatchNewline(parsed):
+			case cr.lines == unbounded:
 				cr.before, cr.after = 4<<10, overlap
 			default:
-				// One line at most; lines are bounded by the window cap.
+				// A few lines at most; lines are bounded by this cap.
 				cr.before, cr.after = 16<<10, 16<<10
 			}
 		}
@@ -256,7 +268,9 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 		} else {
 			ws = mergeWindows(data, ws)
 		}
+		e.regexCalls.Add(int64(len(ws)))
 		for _, w := range ws {
+			e.regexBytes.Add(int64(w.end - w.start))
 			for _, m := range re.FindAllSubmatchIndex(data[w.start:w.end], -1) {
 				ms = append(ms, e.candidate(r, data, w.start, m))
 			}
@@ -397,13 +411,22 @@ func (e *Engine) finish(m match, data []byte, loc Location, lc *lineCounter, ci 
 	matchText := string(data[m.mStart:m.mEnd])
 	lineStart, lineEnd := lineBounds(data, m.mStart, m.mEnd)
 	lineText := data[lineStart:lineEnd]
+	var lineStr string
+	line := func() string {
+		if lineStr == "" {
+			// Giant (minified) lines are cut to 4 KiB around the match.
+			ls, le := max(lineStart, m.mStart-2048), min(lineEnd, m.mEnd+2048)
+			lineStr = string(data[ls:le])
+		}
+		return lineStr
+	}
 	for _, a := range r.allow {
-		if a.allows(&loc, secret, matchText, string(lineText)) {
+		if a.allows(&loc, secret, matchText, line) {
 			return Finding{}, false
 		}
 	}
 	for _, a := range e.global {
-		if a.appliesTo(r.r.ID) && a.allows(&loc, secret, matchText, string(lineText)) {
+		if a.appliesTo(r.r.ID) && a.allows(&loc, secret, matchText, line) {
 			return Finding{}, false
 		}
 	}

@@ -96,3 +96,63 @@ func canMatchNewline(re *syntax.Regexp) bool {
 	}
 	return false
 }
+
+// maxNewlines returns how many newlines a match of re can contain at most,
+// or unbounded.
+func maxNewlines(re *syntax.Regexp) int {
+	const inf = 1 << 20
+	var f func(re *syntax.Regexp) int
+	f = func(re *syntax.Regexp) int {
+		switch re.Op {
+		case syntax.OpLiteral:
+			n := 0
+			for _, r := range re.Rune {
+				if r == '\n' {
+					n++
+				}
+			}
+			return n
+		case syntax.OpCharClass, syntax.OpAnyChar:
+			if canMatchNewline(re) {
+				return 1
+			}
+			return 0
+		case syntax.OpAnyCharNotNL:
+			return 0
+		case syntax.OpCapture, syntax.OpQuest:
+			return f(re.Sub[0])
+		case syntax.OpStar, syntax.OpPlus:
+			if f(re.Sub[0]) > 0 {
+				return inf
+			}
+			return 0
+		case syntax.OpRepeat:
+			n := f(re.Sub[0])
+			if n == 0 {
+				return 0
+			}
+			if re.Max < 0 || n*re.Max >= inf {
+				return inf
+			}
+			return n * re.Max
+		case syntax.OpConcat:
+			s := 0
+			for _, sub := range re.Sub {
+				s = min(inf, s+f(sub))
+			}
+			return s
+		case syntax.OpAlternate:
+			m := 0
+			for _, sub := range re.Sub {
+				m = max(m, f(sub))
+			}
+			return m
+		}
+		return 0
+	}
+	n := f(re)
+	if n >= inf {
+		return unbounded
+	}
+	return n
+}

@@ -13,6 +13,7 @@ type window struct{ start, end int }
 type scratch struct {
 	windows [][]window // per rule
 	touched []int      // rules with at least one window, in first-hit order
+	nl      []int32    // newline offsets of the current chunk (see lineIndex)
 }
 
 func newScratch(nrules int) *scratch {

@@ -15,6 +15,7 @@ import (
 // tomlConfig mirrors the TOML layout. Field names follow gitleaks' keys.
 type tomlConfig struct {
 	Title      string          `toml:"title"`
+	MinVersion string          `toml:"minVersion"` // gitleaks: minimum gitleaks version; accepted, not checked
 	Extend     tomlExtend      `toml:"extend"`
 	Rules      []tomlRule      `toml:"rules"`
 	Allowlist  *tomlAllowlist  `toml:"allowlist"`
