@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -44,38 +45,60 @@ type segment struct {
 	enc        string
 }
 
-// findSegments returns candidate encoded runs in data.
+// findSegments returns candidate encoded runs in data. It is on the hot
+// path, so it skips: a run of at least minBase64Run characters that starts
+// in [i, i+minBase64Run) must cover byte i+minBase64Run-1, so when that byte
+// cannot be in a run the whole stretch is skipped unread.
 func findSegments(data []byte) []segment {
 	var segs []segment
 	n := len(data)
-	for i := 0; i < n; {
-		c := classTab[data[i]]
-		if c&clsB64 == 0 {
-			if data[i] == '%' {
-				if s, e, ok := percentRun(data, i); ok {
-					segs = append(segs, segment{s, e, EncPercent})
-					i = e
-					continue
-				}
-			}
-			i++
+	for i := 0; i+minBase64Run <= n; {
+		probe := i + minBase64Run - 1
+		if classTab[data[probe]]&clsB64 == 0 {
+			i = probe + 1
 			continue
 		}
-		j := i
-		allHex := true
-		for j < n && classTab[data[j]]&clsB64 != 0 {
-			allHex = allHex && classTab[data[j]]&clsHex != 0
-			j++
+		st := probe
+		for st > i && classTab[data[st-1]]&clsB64 != 0 {
+			st--
 		}
-		switch l := j - i; {
-		case allHex && l >= minHexRun && l%2 == 0:
-			segs = append(segs, segment{i, j, EncHex})
-		case l >= minBase64Run:
-			segs = append(segs, segment{i, j, EncBase64})
+		e := probe + 1
+		for e < n && classTab[data[e]]&clsB64 != 0 {
+			e++
 		}
-		i = j
+		if l := e - st; l >= minBase64Run {
+			enc := EncBase64
+			if l >= minHexRun && l%2 == 0 && allHex(data[st:e]) {
+				enc = EncHex
+			}
+			segs = append(segs, segment{st, e, enc})
+		}
+		i = e + 1
+	}
+	// Percent-encoded runs: '%' is rare, so find it with IndexByte.
+	for i := 0; i < n; {
+		j := bytes.IndexByte(data[i:], '%')
+		if j < 0 {
+			break
+		}
+		i += j
+		if s, e, ok := percentRun(data, i); ok {
+			segs = append(segs, segment{s, e, EncPercent})
+			i = e
+			continue
+		}
+		i++
 	}
 	return segs
+}
+
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if classTab[c]&clsHex == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func isHexByte(c byte) bool { return classTab[c]&clsHex != 0 }
@@ -107,6 +130,13 @@ func decodeSegment(data []byte, sg segment) ([]byte, bool) {
 	var err error
 	switch sg.enc {
 	case EncHex:
+		// Printable text has hex pairs starting with 2-7 (or 0 for
+		// tab/newline): reject hashes after a few pairs.
+		for k := 0; k+1 < len(raw) && k < 16; k += 2 {
+			if c := raw[k]; c < '2' && c != '0' || c > '7' {
+				return nil, false
+			}
+		}
 		out = make([]byte, len(raw)/2)
 		_, err = hex.Decode(out, raw)
 	case EncPercent:
@@ -117,6 +147,14 @@ func decodeSegment(data []byte, sg segment) ([]byte, bool) {
 			return nil, false
 		}
 	case EncBase64:
+		// Decode a prefix first: most runs (identifiers, paths, hashes)
+		// do not decode to text, and a 12-byte prefix tells.
+		if len(raw) >= 32 {
+			head, herr := decodeBase64(raw[:16])
+			if herr != nil || !printable(head) {
+				return nil, false
+			}
+		}
 		out, err = decodeBase64(raw)
 	}
 	if err != nil || len(out) < 8 || !printable(out) {
@@ -188,13 +226,13 @@ func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, c
 			lcReady = true
 		}
 		ls, le := lineBounds(data, sg.start, sg.end)
-		if !e.opts.IgnoreInline && inlineAllowed(data, ls, le, "") {
-			continue
-		}
 		sl, sc := lc.position(sg.start)
 		el, ec := lc.position(sg.end)
 		for _, f := range inner {
 			if dupOf(plain, f.Fingerprint) {
+				continue
+			}
+			if !e.opts.IgnoreInline && inlineAllowed(data, max(ls, sg.start-markerReach), min(le, sg.end+markerReach), f.RuleID) {
 				continue
 			}
 			f.StartLine, f.StartColumn, f.EndLine, f.EndColumn = sl, sc, el, ec

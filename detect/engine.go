@@ -430,7 +430,7 @@ func (e *Engine) finish(m match, data []byte, loc Location, lc *lineCounter, ci 
 			return Finding{}, false
 		}
 	}
-	if !e.opts.IgnoreInline && inlineAllowed(data, lineStart, lineEnd, r.r.ID) {
+	if !e.opts.IgnoreInline && inlineAllowed(data, max(lineStart, m.mStart-markerReach), min(lineEnd, m.mEnd+markerReach), r.r.ID) {
 		return Finding{}, false
 	}
 	sl, sc := lc.position(m.sStart)
@@ -450,6 +450,10 @@ func (e *Engine) finish(m match, data []byte, loc Location, lc *lineCounter, ci 
 	}
 	return f, true
 }
+
+// markerReach bounds how far from a match an inline marker is looked for
+// on (minified) long lines.
+const markerReach = 4096
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
 

@@ -365,3 +365,27 @@ func TestChecksumNamesMatchRules(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineMarkerOnDecoded(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	blob := base64.StdEncoding.EncodeToString([]byte("token: " + key1 + "\n"))
+	if n := len(scanString(t, e, "v = \""+blob+"\" # leakhound:allow rule=acme-key")); n != 0 {
+		t.Errorf("scoped marker on decoded finding: %d findings", n)
+	}
+	if n := len(scanString(t, e, "v = \""+blob+"\" # leakhound:allow rule=other")); n != 1 {
+		t.Errorf("marker for another rule: %d findings", n)
+	}
+}
+
+func TestLongLineColumns(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	prefix := strings.Repeat("é", 10000) + ";"
+	text := prefix + key1 + ";" + strings.Repeat("x", 5000) + ";" + strings.Replace(key1, "Zx8", "Qq1", 1)
+	fs := scanString(t, e, text)
+	if len(fs) != 2 {
+		t.Fatalf("got %d findings", len(fs))
+	}
+	if fs[0].StartColumn != 10002 || fs[1].StartColumn != 10002+len(key1)+1+5000+1 {
+		t.Errorf("columns %d, %d", fs[0].StartColumn, fs[1].StartColumn)
+	}
+}

@@ -25,7 +25,9 @@ func inlineAllowed(data []byte, ls, le int, id string) bool {
 	if markerFor(lines, id, false) {
 		return true
 	}
-	if ls > 0 {
+	// The line before: only when ls is a real line start (on a giant line
+	// the search range is cut around the match).
+	if ls > 0 && data[ls-1] == '\n' {
 		prevStart := bytes.LastIndexByte(data[:ls-1], '\n') + 1
 		if markerFor(data[prevStart:ls-1], id, true) {
 			return true

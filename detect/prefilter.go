@@ -22,6 +22,7 @@ type prefilter struct {
 	outs       [][]int  // per state index (state/ncls - firstMatch): keyword ids
 	firstMatch int
 	kwLen      []int
+	maxKw      int
 	kwRules    [][]int
 }
 
@@ -68,6 +69,7 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 		}
 		nodes[s].out = append(nodes[s].out, ki)
 		p.kwLen = append(p.kwLen, len(k))
+		p.maxKw = max(p.maxKw, len(k))
 	}
 	// BFS for failure links and full DFA transitions.
 	n := len(nodes)
@@ -138,40 +140,132 @@ func lower(c byte) byte {
 	return c
 }
 
+// hit is a keyword occurrence: its end offset and keyword id.
+type hit struct{ end, kw int32 }
+
+// streams is how many parts of a chunk the DFA walks at once. The DFA loop
+// is bound by the latency of its dependent table loads; walking four
+// independent parts in one loop overlaps them.
+const streams = 4
+
 // scan records, for every keyword occurrence in data, a window for each
 // rule the keyword belongs to.
 func (p *prefilter) scan(data []byte, e *Engine, s *scratch, path string) {
 	if p.trans == nil || len(data) == 0 {
 		return
 	}
-	trans, cls, ms := p.trans, &p.cls, p.matchStart
-	var st uint32
+	hits := p.find(data, s)
 	lines := lineIndex{data: data}
-	for i := 0; i < len(data); i++ {
-		st = trans[st+uint32(cls[data[i]])]
-		if st < ms {
-			continue
-		}
-		for _, k := range p.outs[int(st)/p.ncls-p.firstMatch] {
-			end := i + 1
-			start := end - p.kwLen[k]
-			for _, ri := range p.kwRules[k] {
-				r := e.rules[ri]
-				if r.path != nil && !r.path.MatchString(path) {
-					continue
-				}
-				ws, we := max(0, start-r.before), min(len(data), end+r.after)
-				if r.lines >= 0 {
-					if lines.nl == nil {
-						lines.build(s)
-					}
-					ls, le := lines.around(start, r.lines)
-					ws, we = max(ws, ls), min(we, le)
-				}
-				s.addWindow(ri, ws, we)
+	for _, h := range hits {
+		end := int(h.end)
+		start := end - p.kwLen[h.kw]
+		for _, ri := range p.kwRules[h.kw] {
+			r := e.rules[ri]
+			if r.path != nil && !r.path.MatchString(path) {
+				continue
 			}
+			ws, we := max(0, start-r.before), min(len(data), end+r.after)
+			if r.lines >= 0 {
+				if lines.nl == nil {
+					lines.build(s)
+				}
+				ls, le := lines.around(start, r.lines)
+				ws, we = max(ws, ls), min(we, le)
+			}
+			s.addWindow(ri, ws, we)
 		}
 	}
+}
+
+// find returns all keyword occurrences in data ordered by end offset.
+func (p *prefilter) find(data []byte, s *scratch) []hit {
+	n := len(data)
+	if n < 4096 {
+		s.hits = p.walk(data, 0, 0, n, s.hits[:0])
+		return s.hits
+	}
+	// Split into parts; each part's walk starts maxKw-1 bytes early so
+	// that keywords crossing the boundary are seen, and reports only
+	// matches ending inside the part.
+	var bounds [streams + 1]int
+	for k := 0; k <= streams; k++ {
+		bounds[k] = n * k / streams
+	}
+	var from [streams]int
+	for k := 0; k < streams; k++ {
+		from[k] = max(0, bounds[k]-p.maxKw+1)
+	}
+	trans, cls, ms := p.trans, &p.cls, p.matchStart
+	var st [streams]uint32
+	var parts [streams][]hit
+	for k := range parts {
+		parts[k] = s.parts[k][:0]
+	}
+	// Lockstep over the shortest part length, then finish each part.
+	step := n
+	for k := 0; k < streams; k++ {
+		step = min(step, bounds[k+1]-from[k])
+	}
+	p0, p1, p2, p3 := from[0], from[1], from[2], from[3]
+	s0, s1, s2, s3 := st[0], st[1], st[2], st[3]
+	for i := 0; i < step; i++ {
+		s0 = trans[s0+uint32(cls[data[p0+i]])]
+		s1 = trans[s1+uint32(cls[data[p1+i]])]
+		s2 = trans[s2+uint32(cls[data[p2+i]])]
+		s3 = trans[s3+uint32(cls[data[p3+i]])]
+		if s0 < ms && s1 < ms && s2 < ms && s3 < ms {
+			continue
+		}
+		if s0 >= ms {
+			parts[0] = p.emit(parts[0], s0, p0+i+1, bounds[0])
+		}
+		if s1 >= ms {
+			parts[1] = p.emit(parts[1], s1, p1+i+1, bounds[1])
+		}
+		if s2 >= ms {
+			parts[2] = p.emit(parts[2], s2, p2+i+1, bounds[2])
+		}
+		if s3 >= ms {
+			parts[3] = p.emit(parts[3], s3, p3+i+1, bounds[3])
+		}
+	}
+	st = [streams]uint32{s0, s1, s2, s3}
+	out := s.hits[:0]
+	for k := 0; k < streams; k++ {
+		parts[k] = p.walkFrom(data, st[k], from[k]+step, bounds[k], bounds[k+1], parts[k])
+		out = append(out, parts[k]...)
+		s.parts[k] = parts[k]
+	}
+	s.hits = out
+	return out
+}
+
+// emit appends the keywords of match state st ending at end, if end is
+// past lo (the part's own start).
+func (p *prefilter) emit(hits []hit, st uint32, end, lo int) []hit {
+	if end <= lo {
+		return hits
+	}
+	for _, k := range p.outs[int(st)/p.ncls-p.firstMatch] {
+		hits = append(hits, hit{int32(end), int32(k)})
+	}
+	return hits
+}
+
+// walk runs the DFA over data[from:to] from the start state.
+func (p *prefilter) walk(data []byte, from, lo, to int, hits []hit) []hit {
+	return p.walkFrom(data, 0, from, lo, to, hits)
+}
+
+func (p *prefilter) walkFrom(data []byte, st uint32, from, lo, to int, hits []hit) []hit {
+	trans, cls, ms := p.trans, &p.cls, p.matchStart
+	for i := from; i < to; i++ {
+		st = trans[st+uint32(cls[data[i]])]
+		if st >= ms {
+			hits = p.emit(hits, st, i+1, lo)
+		}
+	}
+	return hits
 }
 
 // lineIndex finds line boundaries around increasing offsets.

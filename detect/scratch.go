@@ -14,6 +14,8 @@ type scratch struct {
 	windows [][]window // per rule
 	touched []int      // rules with at least one window, in first-hit order
 	nl      []int32    // newline offsets of the current chunk (see lineIndex)
+	hits    []hit      // keyword occurrences
+	parts   [streams][]hit
 }
 
 func newScratch(nrules int) *scratch {
@@ -113,29 +115,37 @@ func lineBounds(data []byte, start, end int) (int, int) {
 // and column numbers without rescanning from the start each time.
 type lineCounter struct {
 	data      []byte
+	lineBase  int
 	off       int // offset counted up to
 	line      int // 0-based line at off
 	lineStart int // offset where that line starts
+	colOff    int // offset whose column is col (on the current line)
+	col       int // characters between lineStart and colOff
 }
 
 func newLineCounter(data []byte, lineBase int) lineCounter {
-	return lineCounter{data: data, line: lineBase}
+	return lineCounter{data: data, lineBase: lineBase, line: lineBase}
 }
 
 // position returns line and column (characters) of offset i.
 func (lc *lineCounter) position(i int) (int, int) {
 	if i < lc.off {
 		// Out of order: count again from the start of the data.
-		base := lc.line - bytes.Count(lc.data[:lc.off], []byte{'\n'})
-		lc.off, lc.line, lc.lineStart = 0, base, 0
+		*lc = newLineCounter(lc.data, lc.lineBase)
 	}
 	seg := lc.data[lc.off:i]
 	if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
 		lc.line += n
 		lc.lineStart = lc.off + bytes.LastIndexByte(seg, '\n') + 1
+		lc.colOff, lc.col = lc.lineStart, 0
 	}
 	lc.off = i
-	return lc.line + 1, utf8.RuneCount(lc.data[lc.lineStart:i]) + 1
+	if i < lc.colOff {
+		lc.colOff, lc.col = lc.lineStart, 0
+	}
+	lc.col += utf8.RuneCount(lc.data[lc.colOff:i])
+	lc.colOff = i
+	return lc.line + 1, lc.col + 1
 }
 
 // shortLine trims a line and, when long, cuts it to a window around the
