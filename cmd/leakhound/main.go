@@ -8,6 +8,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -66,13 +67,16 @@ Exit codes: 0 no leaks, 1 leaks found (--exit-code), 2 usage or fatal error.`,
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run executes the CLI and returns the exit code.
-func run(args []string) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -80,10 +84,10 @@ func run(args []string) int {
 	var ee *exitErr
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(os.Stderr, "leakhound: %v\n", ee.err)
+			fmt.Fprintf(stderr, "leakhound: %v\n", ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintf(os.Stderr, "leakhound: %v\n", err)
+	fmt.Fprintf(stderr, "leakhound: %v\n", err)
 	return exitError
 }

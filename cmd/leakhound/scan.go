@@ -176,6 +176,14 @@ func runScan(cmd *cobra.Command, f *scanFlags, root string, src source) error {
 
 	findings := col.findings
 	sortFindings(findings)
+	if op, ok := cmd.Context().Value(baselineOpKey{}).(*baselineOp); ok {
+		if incomplete {
+			return &exitErr{code: exitError, err: errors.New("scan incomplete: baseline not written")}
+		}
+		tri.baseline = nil // the baseline being maintained must not filter itself
+		findings, _ = tri.apply(findings)
+		return runBaselineOp(op, findings, stderr, f.quiet)
+	}
 	findings, suppressed := tri.apply(findings)
 
 	meta := report.Meta{
