@@ -222,7 +222,7 @@ func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, c
 			continue
 		}
 		if !lcReady {
-			lc = newLineCounter(data, ci.lineBase)
+			lc = newChunkCounter(data, ci.lineBase, ci.colBase)
 			lcReady = true
 		}
 		ls, le := lineBounds(data, sg.start, sg.end)

@@ -225,6 +225,7 @@ func (e *Engine) Scan(ctx context.Context, data []byte, loc Location) ([]Finding
 type chunkInfo struct {
 	base      int64 // offset of data[0] in the input
 	lineBase  int   // number of newlines before data[0]
+	colBase   int   // characters between the last newline before data[0] and data[0]
 	ownFrom   int64 // findings must start at or after this input offset...
 	ownTo     int64 // ...and before this one
 	last      bool
@@ -278,7 +279,7 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 	}
 	ms = e.resolve(ms)
 	var out []Finding
-	lc := newLineCounter(data, ci.lineBase)
+	lc := newChunkCounter(data, ci.lineBase, ci.colBase)
 	for _, m := range ms {
 		abs := ci.base + int64(m.mStart)
 		if abs < ci.ownFrom || abs >= ci.ownTo {

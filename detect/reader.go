@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 const (
@@ -30,7 +31,7 @@ func (e *Engine) scanReader(ctx context.Context, r io.Reader, loc Location, size
 	buf := make([]byte, 0, size+2*overlap)
 	var base int64    // input offset of buf[0]
 	var ownFrom int64 // findings before this were reported by the previous chunk
-	lineBase := 0
+	lineBase, colBase := 0, 0
 	budget := e.opts.MaxDecodedBytes
 	first := true
 	for {
@@ -51,7 +52,7 @@ func (e *Engine) scanReader(ctx context.Context, r io.Reader, loc Location, size
 		if !eof {
 			ownTo -= overlap
 		}
-		ci := chunkInfo{base: base, lineBase: lineBase, ownFrom: ownFrom, ownTo: ownTo, last: eof, decodeCap: &budget}
+		ci := chunkInfo{base: base, lineBase: lineBase, colBase: colBase, ownFrom: ownFrom, ownTo: ownTo, last: eof, decodeCap: &budget}
 		if !first {
 			ci.base = base
 		}
@@ -65,7 +66,13 @@ func (e *Engine) scanReader(ctx context.Context, r io.Reader, loc Location, size
 		// Keep the last 2*overlap bytes: overlap of back context for the
 		// next chunk's owned region, plus the unowned tail.
 		keep := int(ownTo-base) - overlap
-		lineBase += bytes.Count(buf[:keep], []byte{'\n'})
+		dropped := buf[:keep]
+		if nl := bytes.Count(dropped, []byte{'\n'}); nl > 0 {
+			lineBase += nl
+			colBase = utf8.RuneCount(dropped[bytes.LastIndexByte(dropped, '\n')+1:])
+		} else {
+			colBase += utf8.RuneCount(dropped)
+		}
 		n := copy(buf, buf[keep:])
 		buf = buf[:n]
 		base += int64(keep)

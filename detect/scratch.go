@@ -121,17 +121,26 @@ type lineCounter struct {
 	lineStart int // offset where that line starts
 	colOff    int // offset whose column is col (on the current line)
 	col       int // characters between lineStart and colOff
+	colBase   int // characters before data[0] on its line
 }
 
 func newLineCounter(data []byte, lineBase int) lineCounter {
 	return lineCounter{data: data, lineBase: lineBase, line: lineBase}
 }
 
+// newChunkCounter is a lineCounter for a chunk that starts colBase
+// characters into a line.
+func newChunkCounter(data []byte, lineBase, colBase int) lineCounter {
+	lc := newLineCounter(data, lineBase)
+	lc.col, lc.colBase = colBase, colBase
+	return lc
+}
+
 // position returns line and column (characters) of offset i.
 func (lc *lineCounter) position(i int) (int, int) {
 	if i < lc.off {
 		// Out of order: count again from the start of the data.
-		*lc = newLineCounter(lc.data, lc.lineBase)
+		*lc = newChunkCounter(lc.data, lc.lineBase, lc.colBase)
 	}
 	seg := lc.data[lc.off:i]
 	if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
@@ -142,6 +151,9 @@ func (lc *lineCounter) position(i int) (int, int) {
 	lc.off = i
 	if i < lc.colOff {
 		lc.colOff, lc.col = lc.lineStart, 0
+		if lc.line == lc.lineBase {
+			lc.col = lc.colBase
+		}
 	}
 	lc.col += utf8.RuneCount(lc.data[lc.colOff:i])
 	lc.colOff = i

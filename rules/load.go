@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"regexp/syntax"
+	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -244,8 +245,12 @@ func LoadBytes(name string, data []byte, dir string) (*Config, error) {
 
 func resolve(name string, data []byte, dir string, depth int) (*Config, error) {
 	cfg, err := Parse(name, data)
+	var parseProbs Problems
 	if err != nil {
-		return nil, err
+		if !errors.As(err, &parseProbs) || cfg == nil {
+			return nil, err
+		}
+		// Unknown keys: go on and report every other problem too.
 	}
 	var base *Config
 	switch {
@@ -269,8 +274,14 @@ func resolve(name string, data []byte, dir string, depth int) (*Config, error) {
 	if base != nil {
 		cfg = merge(base, cfg)
 	}
-	if probs := Validate(cfg); len(probs) > 0 {
+	if probs := append(parseProbs, Validate(cfg)...); len(probs) > 0 {
+		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 		return nil, probs
+	}
+	for _, r := range cfg.Rules {
+		if r.Severity == "" {
+			r.Severity = SeverityMedium
+		}
 	}
 	return cfg, nil
 }

@@ -28,28 +28,30 @@ import (
 
 // scanFlags are the flags every scanning command shares.
 type scanFlags struct {
-	config        string
-	formats       []string
-	reports       []string
-	redact        int
-	noRedact      bool
-	exitCode      int
-	workers       int
-	maxFileSize   string
-	maxArchive    int
-	maxDecode     int
-	enable        []string
-	disable       []string
-	noProgress    bool
-	quiet         bool
-	verbose       bool
-	timeout       time.Duration
-	ignoreInline  bool
-	baseline      string
-	ignoreFile    string
-	reportUnused  bool
-	sarifCategory string
-	wholeChunk    bool
+	config         string
+	formats        []string
+	reports        []string
+	redact         int
+	noRedact       bool
+	exitCode       int
+	workers        int
+	maxFileSize    string
+	maxArchive     int
+	maxArchiveSize string
+	maxEntries     int
+	maxDecode      int
+	enable         []string
+	disable        []string
+	noProgress     bool
+	quiet          bool
+	verbose        bool
+	timeout        time.Duration
+	ignoreInline   bool
+	baseline       string
+	ignoreFile     string
+	reportUnused   bool
+	sarifCategory  string
+	wholeChunk     bool
 }
 
 // addScanFlags registers the common scan flags on cmd.
@@ -66,6 +68,8 @@ func addScanFlags(cmd *cobra.Command) *scanFlags {
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "number of items scanned in parallel")
 	fl.StringVar(&f.maxFileSize, "max-file-size", "10MiB", "skip files larger than this (e.g. 500KB, 10MiB, 0 for no limit)")
 	fl.IntVar(&f.maxArchive, "max-archive-depth", 2, "how deep to open archives (zip, jar, tar, tgz, gz) inside the scan; 0 disables")
+	fl.StringVar(&f.maxArchiveSize, "max-archive-bytes", "256MiB", "stop opening an archive after this many uncompressed bytes (zip bombs are reported, not followed)")
+	fl.IntVar(&f.maxEntries, "max-archive-entries", 100000, "stop opening an archive after this many entries")
 	fl.IntVar(&f.maxDecode, "max-decode-depth", 2, "layers of base64/hex/percent encoding to decode and scan; 0 disables")
 	fl.StringArrayVar(&f.enable, "enable-rule", nil, "run only this rule (repeatable)")
 	fl.StringArrayVar(&f.disable, "disable-rule", nil, "do not run this rule (repeatable)")
@@ -111,6 +115,10 @@ func runScan(cmd *cobra.Command, f *scanFlags, root string, src source) error {
 	maxSize, err := parseSize(f.maxFileSize)
 	if err != nil {
 		return usageErr(fmt.Errorf("--max-file-size: %w", err))
+	}
+	maxArchiveBytes, err := parseSize(f.maxArchiveSize)
+	if err != nil {
+		return usageErr(fmt.Errorf("--max-archive-bytes: %w", err))
 	}
 	if f.redact < 0 || f.redact > 100 {
 		return usageErr(fmt.Errorf("--redact=%d: want a percentage from 0 to 100", f.redact))
@@ -161,6 +169,8 @@ func runScan(cmd *cobra.Command, f *scanFlags, root string, src source) error {
 	opts := scan.DefaultOptions()
 	opts.MaxFileSize = maxSize
 	opts.MaxArchiveDepth = f.maxArchive
+	opts.MaxArchiveBytes = maxArchiveBytes
+	opts.MaxArchiveEntries = f.maxEntries
 	sc := &scan.Scanner{Engine: eng, Opts: opts, Stats: stats, Emit: col.add}
 
 	start := time.Now()

@@ -119,6 +119,7 @@ subcommand (default: dir .). -o/--output names the baseline file (default
 		cmd.AddCommand(&cobra.Command{
 			Use:                mode + " [COMMAND [ARGS...]] [-o FILE]",
 			Short:              m.short,
+			Example:            "  leakhound baseline " + mode + " dir . -o " + defaultBaseline + "\n  leakhound baseline " + mode + " git . -o " + defaultBaseline,
 			DisableFlagParsing: true,
 			RunE: func(c *cobra.Command, args []string) error {
 				op := &baselineOp{mode: mode, file: defaultBaseline}
