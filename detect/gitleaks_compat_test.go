@@ -91,10 +91,10 @@ func TestGitleaksStyleConfig(t *testing.T) {
 		// regexTarget = line: the allowlist regex is matched against the whole line.
 		{"auth_test.go", "test_token := \"" + jwt + "\"", nil},
 		{"deploy.yaml", "password: S3cur3Pa55w0rd!", []string{"password-in-yaml=S3cur3Pa55w0rd!"}},
-		{"deploy.yaml", "password: changeme-later", nil},    // stopword
-		{"deploy.txt", "password: S3cur3Pa55w0rd!", nil},    // rule path does not match
+		{"deploy.yaml", "password: changeme-later", nil},                     // stopword
+		{"deploy.txt", "password: S3cur3Pa55w0rd!", nil},                     // rule path does not match
 		{"certs/server.jks", "\xfe\xed\xfe\xed", []string{"keystore-file="}}, // path-only rule
-		{"third_party/lib/conf.yaml", "password: S3cur3Pa55w0rd!", nil}, // global path allowlist
+		{"third_party/lib/conf.yaml", "password: S3cur3Pa55w0rd!", nil},      // global path allowlist
 		{"app.py", "company_key = 'EXAMPLE0d27b6e4085a1c3e5f7092b4d6'", nil}, // global regex on match: too short anyway
 		{"app.py", "company = \"c0ffee0d27b6e4085a1c3e5f7092b4d6\" # gitleaks:allow", nil},
 	}
