@@ -2,7 +2,6 @@ package detect
 
 import (
 	"bytes"
-	"sort"
 )
 
 // prefilter finds keyword occurrences, ASCII case-insensitively, in one pass
@@ -48,86 +47,86 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 	for c := 'A'; c <= 'Z'; c++ {
 		p.cls[c] = p.cls[c+'a'-'A']
 	}
-	// Trie.
-	type node struct {
-		next map[uint8]int
-		fail int
-		out  []int
+	// Trie, built straight into a dense goto table (-1: no edge).
+	nc := p.ncls
+	delta := make([]int32, nc, nc*64)
+	for c := range delta {
+		delta[c] = -1
 	}
-	nodes := []node{{next: map[uint8]int{}}}
+	outs := [][]int{nil}
 	for ki, k := range keywords {
-		s := 0
+		st := 0
 		for i := 0; i < len(k); i++ {
-			c := p.cls[lower(k[i])]
-			n, ok := nodes[s].next[c]
-			if !ok {
-				n = len(nodes)
-				nodes = append(nodes, node{next: map[uint8]int{}})
-				nodes[s].next[c] = n
+			c := int(p.cls[lower(k[i])])
+			nx := delta[st*nc+c]
+			if nx < 0 {
+				nx = int32(len(outs))
+				outs = append(outs, nil)
+				for j := 0; j < nc; j++ {
+					delta = append(delta, -1)
+				}
+				delta[st*nc+c] = nx
 			}
-			s = n
+			st = int(nx)
 		}
-		nodes[s].out = append(nodes[s].out, ki)
+		outs[st] = append(outs[st], ki)
 		p.kwLen = append(p.kwLen, len(k))
 		p.maxKw = max(p.maxKw, len(k))
 	}
-	// BFS for failure links and full DFA transitions.
-	n := len(nodes)
-	delta := make([]int, n*p.ncls)
-	queue := []int{}
-	for c := 0; c < p.ncls; c++ {
-		if t, ok := nodes[0].next[uint8(c)]; ok {
-			delta[c] = t
-			nodes[t].fail = 0
+	n := len(outs)
+	// BFS: failure links, merged outputs, and missing edges filled in to
+	// make the goto table a DFA.
+	fail := make([]int32, n)
+	queue := make([]int32, 0, n)
+	for c := 0; c < nc; c++ {
+		if t := delta[c]; t > 0 {
 			queue = append(queue, t)
+		} else {
+			delta[c] = 0
 		}
 	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		f := nodes[s].fail
-		nodes[s].out = append(nodes[s].out, nodes[f].out...)
-		for c := 0; c < p.ncls; c++ {
-			if t, ok := nodes[s].next[uint8(c)]; ok {
-				nodes[t].fail = delta[f*p.ncls+c]
-				delta[s*p.ncls+c] = t
+	for qi := 0; qi < len(queue); qi++ {
+		st := int(queue[qi])
+		f := int(fail[st])
+		if len(outs[f]) > 0 {
+			outs[st] = append(outs[st][:len(outs[st]):len(outs[st])], outs[f]...)
+		}
+		for c := 0; c < nc; c++ {
+			if t := delta[st*nc+c]; t > 0 {
+				fail[t] = delta[f*nc+c]
 				queue = append(queue, t)
 			} else {
-				delta[s*p.ncls+c] = delta[f*p.ncls+c]
+				delta[st*nc+c] = delta[f*nc+c]
 			}
 		}
 	}
-	// Renumber: states without outputs first, so "has output" is one compare.
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return len(nodes[order[a]].out) == 0 && len(nodes[order[b]].out) != 0
-	})
-	// Keep the root at 0: it never has outputs (keywords are non-empty).
+	// Renumber: states without outputs first, so "has output" is one
+	// compare. The root has no outputs (keywords are non-empty) and stays 0.
 	newID := make([]int, n)
-	for i, s := range order {
-		newID[s] = i
-	}
-	p.firstMatch = n
-	for i, s := range order {
-		if len(nodes[s].out) > 0 {
-			p.firstMatch = i
-			break
+	id := 0
+	for st := 0; st < n; st++ {
+		if len(outs[st]) == 0 {
+			newID[st] = id
+			id++
 		}
 	}
-	p.matchStart = uint32(p.firstMatch * p.ncls)
-	p.trans = make([]uint32, n*p.ncls)
-	for s := 0; s < n; s++ {
-		for c := 0; c < p.ncls; c++ {
-			p.trans[newID[s]*p.ncls+c] = uint32(newID[delta[s*p.ncls+c]] * p.ncls)
+	p.firstMatch = id
+	for st := 0; st < n; st++ {
+		if len(outs[st]) > 0 {
+			newID[st] = id
+			id++
 		}
 	}
+	p.matchStart = uint32(p.firstMatch * nc)
+	p.trans = make([]uint32, n*nc)
 	p.outs = make([][]int, n-p.firstMatch)
-	for s := 0; s < n; s++ {
-		if id := newID[s]; id >= p.firstMatch {
-			p.outs[id-p.firstMatch] = nodes[s].out
+	for st := 0; st < n; st++ {
+		row := p.trans[newID[st]*nc : newID[st]*nc+nc]
+		for c := 0; c < nc; c++ {
+			row[c] = uint32(newID[delta[st*nc+c]] * nc)
+		}
+		if newID[st] >= p.firstMatch {
+			p.outs[newID[st]-p.firstMatch] = outs[st]
 		}
 	}
 	return p
@@ -150,9 +149,9 @@ const streams = 4
 
 // scan records, for every keyword occurrence in data, a window for each
 // rule the keyword belongs to.
-func (p *prefilter) scan(data []byte, e *Engine, s *scratch, path string) {
+func (p *prefilter) scan(data []byte, e *Engine, s *scratch, path string) error {
 	if p.trans == nil || len(data) == 0 {
-		return
+		return nil
 	}
 	hits := p.find(data, s)
 	lines := lineIndex{data: data}
@@ -163,6 +162,9 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, path string) {
 			r := e.rules[ri]
 			if r.path != nil && !r.path.MatchString(path) {
 				continue
+			}
+			if err := r.prepare(); err != nil {
+				return err
 			}
 			ws, we := max(0, start-r.before), min(len(data), end+r.after)
 			if r.lines >= 0 {
@@ -175,6 +177,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, path string) {
 			s.addWindow(ri, ws, we)
 		}
 	}
+	return nil
 }
 
 // find returns all keyword occurrences in data ordered by end offset.

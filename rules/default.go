@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -9,28 +11,62 @@ import (
 	"sync"
 )
 
+//go:generate go run ../internal/tools/genrules default_rules.json
+
+// defaultFS holds the ruleset's source: TOML files with examples.
+//
 //go:embed default/*.toml
 var defaultFS embed.FS
 
-var defaultOnce = sync.OnceValues(loadDefault)
+// defaultJSON is the same ruleset without examples, compiled by genrules
+// (go generate ./rules); a test checks that it matches the TOML.
+//
+//go:embed default_rules.json
+var defaultJSON []byte
 
-// Default returns a copy of the embedded default ruleset. The embedded files
-// are parsed once per process.
+var defaultOnce = sync.OnceValues(loadDefaultJSON)
+
+// Default returns a copy of the embedded default ruleset (without rule
+// examples; see DefaultWithExamples). It is decoded once per process.
 func Default() (*Config, error) {
 	cfg, err := defaultOnce()
 	if err != nil {
 		return nil, err
 	}
+	return cloneConfig(cfg), nil
+}
+
+func cloneConfig(cfg *Config) *Config {
 	out := &Config{Title: cfg.Title, Source: cfg.Source}
 	for _, r := range cfg.Rules {
 		c := *r
 		out.Rules = append(out.Rules, &c)
 	}
 	out.Allowlists = append(out.Allowlists, cfg.Allowlists...)
-	return out, nil
+	return out
 }
 
-func loadDefault() (*Config, error) {
+var defaultTOMLOnce = sync.OnceValues(loadDefaultTOML)
+
+// DefaultWithExamples parses the embedded ruleset from its TOML source,
+// examples included. It is slower than Default; tests use it.
+func DefaultWithExamples() (*Config, error) {
+	cfg, err := defaultTOMLOnce()
+	if err != nil {
+		return nil, err
+	}
+	return cloneConfig(cfg), nil
+}
+
+func loadDefaultJSON() (*Config, error) {
+	var cfg Config
+	if err := json.Unmarshal(defaultJSON, &cfg); err != nil {
+		return nil, fmt.Errorf("embedded ruleset: %w", err)
+	}
+	return &cfg, nil
+}
+
+func loadDefaultTOML() (*Config, error) {
 	names, err := fs.Glob(defaultFS, "default/*.toml")
 	if err != nil {
 		return nil, err
@@ -58,4 +94,25 @@ func loadDefault() (*Config, error) {
 		}
 	}
 	return all, nil
+}
+
+// CompileDefault parses and validates the TOML ruleset and returns the
+// JSON that Default loads: the same rules without their examples.
+func CompileDefault() ([]byte, error) {
+	cfg, err := loadDefaultTOML()
+	if err != nil {
+		return nil, err
+	}
+	out := cloneConfig(cfg)
+	for _, r := range out.Rules {
+		r.Examples, r.NegativeExamples, r.ExampleSecrets = nil, nil, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

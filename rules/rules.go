@@ -58,7 +58,7 @@ type Config struct {
 	// Rules are the detection rules, in file order.
 	Rules []*Rule
 	// Allowlists apply to every rule (or to TargetRules when set).
-	Allowlists []*Allowlist
+	Allowlists []*Allowlist `json:"allowlists,omitempty"`
 	// Source names where the configuration came from (a path, or
 	// "default" for the embedded ruleset).
 	Source string
@@ -78,49 +78,49 @@ type Extend struct {
 // Rule describes one kind of secret.
 type Rule struct {
 	// ID uniquely names the rule, e.g. "github-pat".
-	ID string
+	ID string `json:"id"`
 	// Description says what the rule finds.
-	Description string
+	Description string `json:"description,omitempty"`
 	// Regex finds candidates; empty for path-only rules.
-	Regex string
+	Regex string `json:"regex,omitempty"`
 	// SecretGroup selects the capture group holding the secret; 0 means the
 	// first non-empty group, or the whole match if there are no groups.
-	SecretGroup int
+	SecretGroup int `json:"secretGroup,omitempty"`
 	// Entropy is a minimum Shannon entropy: a secret whose entropy is at
 	// or below it is not reported. 0 disables the check.
-	Entropy float64
+	Entropy float64 `json:"entropy,omitempty"`
 	// Keywords gate the rule: its regex runs only near an occurrence of
 	// one of them (case-insensitive). A keyword must occur inside the
 	// text the regex matches.
-	Keywords []string
+	Keywords []string `json:"keywords,omitempty"`
 	// Path restricts the rule to paths matching this regex. A rule with a
 	// path and no regex reports the path itself.
-	Path string
+	Path string `json:"path,omitempty"`
 	// Tags are free-form labels; the tag "generic" marks a generic rule,
 	// which yields to any specific rule on the same span.
-	Tags []string
+	Tags []string `json:"tags,omitempty"`
 	// Severity is one of critical, high, medium, low, info.
-	Severity string
+	Severity string `json:"severity,omitempty"`
 	// Checksum names a checksum the secret must pass (see detect).
-	Checksum string
+	Checksum string `json:"checksum,omitempty"`
 	// Allowlists suppress findings of this rule.
-	Allowlists []*Allowlist
+	Allowlists []*Allowlist `json:"allowlists,omitempty"`
 	// Required lists rules that must also match nearby (composite rules).
-	Required []*Required
+	Required []*Required `json:"required,omitempty"`
 	// SkipReport marks a rule that only serves as a requirement of others.
-	SkipReport bool
+	SkipReport bool `json:"skipReport,omitempty"`
 	// Examples are texts the rule must match.
-	Examples []string
+	Examples []string `json:"examples,omitempty"`
 	// NegativeExamples are texts no rule may match.
-	NegativeExamples []string
+	NegativeExamples []string `json:"negativeExamples,omitempty"`
 	// ExampleSecrets, when set, are the secrets Examples must yield, in order.
-	ExampleSecrets []string
+	ExampleSecrets []string `json:"exampleSecrets,omitempty"`
 	// Verify holds live-verification settings; it is kept as raw TOML data.
-	Verify map[string]any
+	Verify map[string]any `json:"verify,omitempty"`
 
 	// File and Line locate the rule's definition, for error messages.
-	File string
-	Line int
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
 }
 
 // Required names a rule that must match near a composite rule's match.

@@ -97,7 +97,9 @@ func (s *Scanner) scanItem(ctx context.Context, loc detect.Location, r io.Reader
 		s.Stats.SkipItem(SkipBinary, loc.Path)
 		return nil
 	}
-	if size >= 0 && size <= inMemoryLimit || isUTF16(head) {
+	if size <= inMemoryLimit || isUTF16(head) {
+		// Small or of unknown size (stdin, archive members): read into
+		// memory, switching to chunks if it turns out large.
 		buf := bufPool.Get().(*bytes.Buffer)
 		defer bufPool.Put(buf)
 		buf.Reset()
