@@ -1,0 +1,451 @@
+package gitscan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/scan"
+)
+
+// Options select what a history scan reads.
+type Options struct {
+	// Branches limits the scan to commits reachable from these revisions
+	// (branch, tag, remote ref or SHA). Empty: every ref, or HEAD only
+	// when AllRefs is false or a range is given.
+	Branches []string
+	// AllRefs scans commits reachable from every ref (branches, tags,
+	// remote-tracking refs, the stash) and HEAD. When false, HEAD only.
+	AllRefs bool
+	// Commits is a range "A..B": commits reachable from B and not from A.
+	// An empty A or B means HEAD.
+	Commits string
+	// SinceCommit scans commits reachable from the tips but not from it
+	// (SinceCommit..HEAD).
+	SinceCommit string
+	// Since and Until bound the committer date of scanned commits (zero:
+	// no bound).
+	Since, Until time.Time
+	// MaxCommits scans only the newest N selected commits (0: all).
+	MaxCommits int
+	// Workers is the number of blobs read and scanned at once (default
+	// NumCPU).
+	Workers int
+	// CacheBytes is the object cache of each worker's storage (default
+	// 32 MiB).
+	CacheBytes int64
+}
+
+// Result describes what a scan covered, for the command's summary.
+type Result struct {
+	// Commits is the number of commits whose changes were scanned.
+	Commits int
+	// Blobs is the number of (blob, path) pairs scanned.
+	Blobs int
+	// Truncated is set for shallow clones: history before the shallow
+	// boundary is missing, and files present at the boundary are
+	// attributed to the boundary commit.
+	Truncated bool
+	// Submodules lists submodule paths seen (not recursed into).
+	Submodules []string
+	// Notes are one-line remarks for the user (truncated history, empty
+	// repository).
+	Notes []string
+}
+
+// item is one (blob, path) pair to scan, with the first commit (in
+// topological order) that introduced it.
+type item struct {
+	blob   plumbing.Hash
+	path   string
+	commit int32 // node index
+	intros int32 // commits that introduced this blob at this path
+}
+
+type itemKey struct {
+	blob plumbing.Hash
+	path string
+}
+
+// ScanHistory scans the history of the repository at path: every file
+// version introduced by a selected commit, each (blob, path) pair once,
+// in parallel. Findings reach sc.Emit after the scan, one per secret per
+// path, with git provenance. Problems with single objects or refs are
+// counted in sc.Stats and the scan goes on; an error is returned only when
+// the repository cannot be opened or a revision cannot be resolved.
+func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanner) (*Result, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.NumCPU()
+	}
+	rp, err := openRepo(path, opts.CacheBytes)
+	if err != nil {
+		return nil, err
+	}
+	defer rp.close()
+
+	sel := selection{since: opts.Since, until: opts.Until, maxCount: opts.MaxCommits}
+	ranged := opts.Commits != "" || opts.SinceCommit != ""
+	var tips []tip
+	if opts.Commits != "" {
+		a, b, ok := strings.Cut(opts.Commits, "..")
+		if !ok || strings.Contains(b, "..") {
+			return nil, fmt.Errorf("--commits %q: want a range A..B", opts.Commits)
+		}
+		b = strings.TrimPrefix(b, ".") // A...B is read as A..B
+		if a == "" {
+			a = "HEAD"
+		}
+		if b == "" {
+			b = "HEAD"
+		}
+		ah, err := resolveRev(rp, a)
+		if err != nil {
+			return nil, err
+		}
+		bh, err := resolveRev(rp, b)
+		if err != nil {
+			return nil, err
+		}
+		sel.exclude = append(sel.exclude, ah)
+		tips = append(tips, tip{name: b, hash: bh})
+	}
+	if opts.SinceCommit != "" {
+		h, err := resolveRev(rp, opts.SinceCommit)
+		if err != nil {
+			return nil, err
+		}
+		sel.exclude = append(sel.exclude, h)
+	}
+	if tips == nil {
+		tips, err = refTips(rp, sc.Stats, opts.AllRefs && !ranged, opts.Branches)
+		if err != nil {
+			return nil, err
+		}
+	}
+	sortTips(tips)
+	sel.tips = tips
+
+	res := &Result{}
+	ps, err := openPacks(rp, rp.cacheBytes, func(err error) { sc.Stats.Error(SkipCorruptObject, err) })
+	if err != nil {
+		return nil, err
+	}
+	defer ps.close()
+	walker := newObjReader(ps, rp.main)
+	g, err := buildGraph(ctx, rp, walker, sc.Stats, sel)
+	if err != nil {
+		return nil, err
+	}
+	res.Truncated = g.truncated
+	if g.truncated {
+		res.Notes = append(res.Notes, "shallow clone: history is truncated; files present at the oldest fetched commits are attributed to them")
+	}
+	if len(g.nodes) == 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("git repository %s: no commits to scan", path))
+		return res, nil
+	}
+
+	h := &history{rp: rp, ps: ps, or: walker, g: g, sc: sc, opts: opts, res: res,
+		seen: map[itemKey]int32{}, aggs: map[aggKey]*agg{}, subs: map[string]bool{}}
+	if err := h.run(ctx); err != nil {
+		return res, err
+	}
+	h.emit(ctx)
+	return res, nil
+}
+
+// history is one history scan in progress.
+type history struct {
+	rp   *repo
+	ps   *packSet
+	or   *objReader // the walker's
+	g    *graph
+	sc   *scan.Scanner
+	opts Options
+	res  *Result
+
+	// Written by the walker only.
+	items []item
+	seen  map[itemKey]int32
+	subs  map[string]bool
+
+	mu   sync.Mutex
+	aggs map[aggKey]*agg
+	// hits remembers which scanned items held findings, for the
+	// present-at-HEAD check.
+	hits map[int32][]string // item -> fingerprints found
+}
+
+// aggKey groups the findings of one secret at one path: the n-th
+// occurrence of a fingerprint in a version of the file.
+type aggKey struct {
+	fp   string
+	path string
+	occ  int
+}
+
+// agg is one reported finding and the versions it was seen in.
+type agg struct {
+	f     detect.Finding
+	first int32 // item whose finding f is
+	items []int32
+}
+
+// run walks the graph, diffs every selected commit against its parents and
+// scans each new (blob, path) pair on a pool of workers.
+func (h *history) run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	// Workers read items[i] while the walker appends; hand them a copy.
+	type job struct {
+		id int32
+		it item
+	}
+	jobc := make(chan job, 256)
+	for w := 0; w < h.opts.Workers; w++ {
+		or := newObjReader(h.ps, h.rp.newStorage())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobc {
+				if ctx.Err() != nil {
+					continue
+				}
+				h.scanItem(ctx, or, j.id, j.it)
+			}
+		}()
+	}
+	tc := newTreeCache(h.or, 512)
+	bad := func(p string, th plumbing.Hash, err error) {
+		reason := SkipCorruptObject
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			reason = SkipMissingObject
+		}
+		if p == "" {
+			p = "/"
+		}
+		h.sc.Stats.Error(reason, fmt.Errorf("tree %s at %s: %w", th, p, err))
+	}
+	var walkErr error
+	parents := make([]plumbing.Hash, 0, 4)
+	for i := range h.g.nodes {
+		if err := ctx.Err(); err != nil {
+			walkErr = err
+			break
+		}
+		n := &h.g.nodes[i]
+		if !n.include {
+			continue
+		}
+		h.res.Commits++
+		parents = parents[:0]
+		for _, p := range n.parents {
+			parents = append(parents, h.g.nodes[p].tree)
+		}
+		ci := int32(i)
+		tc.diff("", n.tree, parents, func(p string, e entry) {
+			switch e.mode {
+			case filemode.Submodule:
+				if !h.subs[p] {
+					h.subs[p] = true
+					h.res.Submodules = append(h.res.Submodules, p)
+					h.sc.Stats.SkipItem(SkipSubmodule, p)
+				}
+				return
+			case filemode.Symlink:
+				return
+			}
+			k := itemKey{blob: e.hash, path: p}
+			if id, ok := h.seen[k]; ok {
+				h.items[id].intros++
+				return
+			}
+			id := int32(len(h.items))
+			it := item{blob: e.hash, path: p, commit: ci, intros: 1}
+			h.items = append(h.items, it)
+			h.seen[k] = id
+			select {
+			case jobc <- job{id, it}:
+			case <-ctx.Done():
+			}
+		}, bad)
+	}
+	close(jobc)
+	wg.Wait()
+	h.res.Blobs = len(h.items)
+	if walkErr == nil {
+		walkErr = ctx.Err()
+	}
+	return walkErr
+}
+
+// lfsPrefix starts every Git LFS pointer file.
+var lfsPrefix = []byte("version https://git-lfs.github.com/spec/")
+
+// scanItem reads one blob and scans it, collecting its findings.
+func (h *history) scanItem(ctx context.Context, or *objReader, id int32, it item) {
+	fs, err := scanBlob(ctx, h.sc, or, it.blob, detect.Location{Source: detect.SourceGit, Path: it.path, Commit: h.g.nodes[it.commit].hash.String()})
+	if err != nil {
+		if ctx.Err() == nil {
+			reason := SkipCorruptObject
+			if errors.Is(err, plumbing.ErrObjectNotFound) {
+				reason = SkipMissingObject
+			}
+			h.sc.Stats.Error(reason, fmt.Errorf("%s (blob %s, commit %s): %w", it.path, it.blob, h.g.nodes[it.commit].hash, err))
+		}
+		return
+	}
+	if len(fs) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hits == nil {
+		h.hits = map[int32][]string{}
+	}
+	occ := map[string]int{}
+	for _, f := range fs {
+		k := aggKey{fp: f.Fingerprint, path: f.Path, occ: occ[f.Fingerprint+"\x00"+f.Path]}
+		occ[f.Fingerprint+"\x00"+f.Path]++
+		h.hits[id] = append(h.hits[id], f.Fingerprint)
+		a := h.aggs[k]
+		if a == nil {
+			h.aggs[k] = &agg{f: f, first: id, items: []int32{id}}
+			continue
+		}
+		a.items = append(a.items, id)
+		// Items are numbered in topological order of their first
+		// introduction: the lowest is the first.
+		if id < a.first {
+			a.f, a.first = f, id
+		}
+	}
+}
+
+// scanBlob reads blob bh and scans it as loc, returning its findings.
+// Blobs over the size limit and LFS pointers are counted as skipped.
+func scanBlob(ctx context.Context, sc *scan.Scanner, or *objReader, bh plumbing.Hash, loc detect.Location) ([]detect.Finding, error) {
+	typ, data, err := or.get(bh, sc.Opts.MaxFileSize)
+	if err != nil {
+		var tl errTooLarge
+		if errors.As(err, &tl) {
+			sc.Stats.SkipItem(scan.SkipTooLarge, loc.Path)
+			return nil, nil
+		}
+		return nil, err
+	}
+	if typ != plumbing.BlobObject {
+		return nil, fmt.Errorf("%w: %s is a %s, not a blob", errCorrupt, bh, typ)
+	}
+	if len(data) < 1024 && bytes.HasPrefix(data, lfsPrefix) {
+		sc.Stats.SkipItem(SkipLFSPointer, loc.Path)
+		return nil, nil
+	}
+	var out []detect.Finding
+	c := *sc
+	c.Emit = func(f detect.Finding) { out = append(out, f) }
+	// ScanItem wraps its reader in a 64 KiB bufio.Reader unless it
+	// already is one: hand it the worker's, to save an allocation per
+	// blob.
+	or.br.Reset(data)
+	if or.bufr == nil {
+		or.bufr = bufio.NewReaderSize(&or.br, 64<<10)
+	} else {
+		or.bufr.Reset(&or.br)
+	}
+	if err := c.ScanItem(ctx, loc, or.bufr, int64(len(data))); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// emit sends one finding per secret per path to the scanner's emitter,
+// with provenance: the first introducing commit, how many commits and
+// versions held it, and whether HEAD of the default branch still does.
+func (h *history) emit(ctx context.Context) {
+	if len(h.aggs) == 0 {
+		return
+	}
+	var headTree plumbing.Hash
+	if ref, err := h.rp.r.Head(); err == nil {
+		if c, err := h.or.commit(ref.Hash()); err == nil {
+			headTree = c.tree
+		}
+	}
+	tc := newTreeCache(h.or, 1024)
+	infos := map[int32]*detect.GitInfo{}
+	headHits := map[string]map[string]bool{} // path -> fingerprints in HEAD's version
+	for _, a := range h.aggs {
+		it := h.items[a.first]
+		info, ok := infos[it.commit]
+		if !ok {
+			info = h.commitInfo(it.commit)
+			infos[it.commit] = info
+		}
+		gi := *info
+		gi.Blob = it.blob.String()
+		gi.Blobs = len(a.items)
+		for _, id := range a.items {
+			gi.Commits += int(h.items[id].intros)
+		}
+		if !headTree.IsZero() {
+			fps, ok := headHits[it.path]
+			if !ok {
+				fps = h.headFingerprints(ctx, tc, headTree, it.path)
+				headHits[it.path] = fps
+			}
+			gi.PresentAtHead = fps[a.f.Fingerprint]
+		}
+		f := a.f
+		f.Git = &gi
+		h.sc.Emit(f)
+	}
+}
+
+// headFingerprints returns the fingerprints found in the version of path
+// at HEAD, reusing scan results when that version was scanned.
+func (h *history) headFingerprints(ctx context.Context, tc *treeCache, root plumbing.Hash, path string) map[string]bool {
+	out := map[string]bool{}
+	e, ok, err := tc.lookupPath(root, path)
+	if err != nil || !ok || e.mode == filemode.Dir || e.mode == filemode.Submodule {
+		return out
+	}
+	if id, ok := h.seen[itemKey{blob: e.hash, path: path}]; ok {
+		for _, fp := range h.hits[id] {
+			out[fp] = true
+		}
+		return out
+	}
+	// Not scanned (outside the selected range): scan it quietly.
+	quiet := *h.sc
+	quiet.Stats = &scan.Stats{}
+	fs, err := scanBlob(ctx, &quiet, h.or, e.hash, detect.Location{Source: detect.SourceGit, Path: path})
+	if err != nil {
+		return out
+	}
+	for _, f := range fs {
+		out[f.Fingerprint] = true
+	}
+	return out
+}
+
+// commitInfo reads the author and message of a commit.
+func (h *history) commitInfo(idx int32) *detect.GitInfo {
+	n := h.g.nodes[idx]
+	gi := &detect.GitInfo{Commit: n.hash.String()}
+	c, err := h.or.commit(n.hash)
+	if err != nil {
+		return gi
+	}
+	gi.Author, gi.Email, gi.Date, gi.Message = c.author, c.email, c.authored, c.message
+	return gi
+}

@@ -1,0 +1,448 @@
+package gitscan
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"container/list"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// Reading objects straight from pack files. go-git's packfile reader
+// opens a scanner per object, reads through small buffered reads, hashes
+// every object it decodes and keeps one cache per storage; for a history
+// scan that decodes every version of every file that dominates the run.
+// This reader does one positioned read per object (the compressed length
+// is known from the sorted offsets of the pack index), inflates with a
+// reused zlib state, applies deltas with go-git's PatchDelta and keeps
+// decoded delta bases in one cache shared by all workers, bounded in
+// bytes. Objects that are not in a pack (loose objects, alternates) are
+// read through go-git.
+
+// pack is one pack file and its index.
+type pack struct {
+	name    string
+	f       billy.File
+	idx     *idxfile.MemoryIndex
+	offsets []int64 // sorted object offsets
+	end     int64   // offset of the trailing checksum
+}
+
+// packSet is every pack of a repository.
+type packSet struct {
+	packs []*pack
+	cache *objCache
+}
+
+// openPacks opens the repository's packs. A pack whose index cannot be
+// read is reported in warn and left to go-git.
+func openPacks(rp *repo, cacheBytes int64, warn func(error)) (*packSet, error) {
+	hashes, err := rp.main.ObjectPacks()
+	if err != nil {
+		return nil, fmt.Errorf("git repository %s: list packs: %w", rp.path, err)
+	}
+	ps := &packSet{cache: newObjCache(cacheBytes)}
+	for _, h := range hashes {
+		p, err := openPack(rp.dot, h)
+		if err != nil {
+			warn(err)
+			continue
+		}
+		ps.packs = append(ps.packs, p)
+	}
+	return ps, nil
+}
+
+func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
+	base := fs.Join("objects", "pack", "pack-"+h.String())
+	idxf, err := fs.Open(base + ".idx")
+	if err != nil {
+		return nil, fmt.Errorf("pack %s: %w", h, err)
+	}
+	idx := idxfile.NewMemoryIndex()
+	err = idxfile.NewDecoder(idxf).Decode(idx)
+	idxf.Close()
+	if err != nil {
+		return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
+	}
+	f, err := fs.Open(base + ".pack")
+	if err != nil {
+		return nil, fmt.Errorf("pack %s: %w", h, err)
+	}
+	st, err := fs.Stat(base + ".pack")
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("pack %s: %w", h, err)
+	}
+	p := &pack{name: base + ".pack", f: f, idx: idx, end: st.Size() - 20}
+	it, err := idx.Entries()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
+	}
+	for {
+		e, err := it.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
+		}
+		p.offsets = append(p.offsets, int64(e.Offset))
+	}
+	it.Close()
+	sort.Slice(p.offsets, func(i, j int) bool { return p.offsets[i] < p.offsets[j] })
+	return p, nil
+}
+
+func (ps *packSet) close() {
+	for _, p := range ps.packs {
+		p.f.Close()
+	}
+}
+
+// span returns the length of the object at off, header included.
+func (p *pack) span(off int64) (int64, error) {
+	i := sort.Search(len(p.offsets), func(i int) bool { return p.offsets[i] > off })
+	if i == 0 || p.offsets[i-1] != off {
+		return 0, fmt.Errorf("%s: no object at offset %d", p.name, off)
+	}
+	if i < len(p.offsets) {
+		return p.offsets[i] - off, nil
+	}
+	return p.end - off, nil
+}
+
+// objKey names a decoded object in the cache.
+type objKey struct {
+	pack int
+	off  int64
+}
+
+type cached struct {
+	key  objKey
+	typ  plumbing.ObjectType
+	data []byte
+}
+
+// objCache is an LRU of decoded objects bounded in bytes, shared by the
+// workers.
+type objCache struct {
+	mu    sync.Mutex
+	max   int64
+	size  int64
+	ll    *list.List
+	items map[objKey]*list.Element
+}
+
+func newObjCache(max int64) *objCache {
+	return &objCache{max: max, ll: list.New(), items: map[objKey]*list.Element{}}
+}
+
+func (c *objCache) get(k objKey) (plumbing.ObjectType, []byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[k]; ok {
+		c.ll.MoveToFront(e)
+		o := e.Value.(*cached)
+		return o.typ, o.data, true
+	}
+	return 0, nil, false
+}
+
+func (c *objCache) put(k objKey, typ plumbing.ObjectType, data []byte) {
+	n := int64(len(data))
+	if n > c.max/8 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[k]; ok {
+		return
+	}
+	c.items[k] = c.ll.PushFront(&cached{key: k, typ: typ, data: data})
+	c.size += n
+	for c.size > c.max {
+		e := c.ll.Back()
+		o := e.Value.(*cached)
+		c.ll.Remove(e)
+		delete(c.items, o.key)
+		c.size -= int64(len(o.data))
+	}
+}
+
+// errTooLarge is returned for objects over the caller's size limit.
+type errTooLarge struct{ size int64 }
+
+func (e errTooLarge) Error() string { return fmt.Sprintf("object too large (%d bytes)", e.size) }
+
+// errCorrupt marks objects that could not be decoded.
+var errCorrupt = errors.New("corrupt object")
+
+// objReader reads objects for one goroutine.
+type objReader struct {
+	ps   *packSet
+	st   *filesystem.Storage // fallback for objects not in a pack
+	zr   io.ReadCloser
+	raw  []byte
+	zbr  bytes.Reader
+	br   bytes.Reader  // the blob being scanned
+	bufr *bufio.Reader // reused around br
+}
+
+func newObjReader(ps *packSet, st *filesystem.Storage) *objReader {
+	return &objReader{ps: ps, st: st}
+}
+
+// get returns the type and content of object h. The content must not be
+// modified (it may be cached). max, when > 0, bounds the object's size:
+// larger objects return errTooLarge without being decoded.
+func (r *objReader) get(h plumbing.Hash, max int64) (plumbing.ObjectType, []byte, error) {
+	for i, p := range r.ps.packs {
+		off, err := p.idx.FindOffset(h)
+		if err != nil {
+			continue
+		}
+		typ, data, err := r.at(i, off, max)
+		if err != nil {
+			var tl errTooLarge
+			if errors.As(err, &tl) {
+				return 0, nil, err
+			}
+			return 0, nil, fmt.Errorf("%w: %s at offset %d: %v", errCorrupt, p.name, off, err)
+		}
+		return typ, data, nil
+	}
+	obj, err := r.st.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return 0, nil, err
+	}
+	if max > 0 && obj.Size() > max {
+		return 0, nil, errTooLarge{obj.Size()}
+	}
+	rc, err := obj.Reader()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	return obj.Type(), data, nil
+}
+
+// delta is one link of a delta chain.
+type delta struct {
+	key  objKey
+	data []byte
+}
+
+// at decodes the object at off in pack pi, resolving its delta chain.
+func (r *objReader) at(pi int, off int64, max int64) (plumbing.ObjectType, []byte, error) {
+	k := objKey{pi, off}
+	if typ, data, ok := r.ps.cache.get(k); ok {
+		if max > 0 && int64(len(data)) > max {
+			return 0, nil, errTooLarge{int64(len(data))}
+		}
+		return typ, data, nil
+	}
+	p := r.ps.packs[pi]
+	var chain []delta
+	var typ plumbing.ObjectType
+	var base []byte
+	cur := off
+	for depth := 0; ; depth++ {
+		if depth > 10000 {
+			return 0, nil, errors.New("delta chain too long")
+		}
+		if depth > 0 {
+			if t, d, ok := r.ps.cache.get(objKey{pi, cur}); ok {
+				typ, base = t, d
+				break
+			}
+		}
+		h, err := r.readRaw(p, cur)
+		if err != nil {
+			return 0, nil, err
+		}
+		if h.typ != plumbing.OFSDeltaObject && h.typ != plumbing.REFDeltaObject {
+			if depth == 0 && max > 0 && h.size > max {
+				return 0, nil, errTooLarge{h.size}
+			}
+			base, err = r.inflate(h)
+			if err != nil {
+				return 0, nil, err
+			}
+			typ = h.typ
+			if depth > 0 {
+				r.ps.cache.put(objKey{pi, cur}, typ, base)
+			}
+			break
+		}
+		d, err := r.inflate(h)
+		if err != nil {
+			return 0, nil, err
+		}
+		if depth == 0 && max > 0 {
+			if _, n := deltaSizes(d); n > max {
+				return 0, nil, errTooLarge{n}
+			}
+		}
+		chain = append(chain, delta{key: objKey{pi, cur}, data: d})
+		if h.typ == plumbing.OFSDeltaObject {
+			cur = h.base
+			continue
+		}
+		bo, err := p.idx.FindOffset(h.ref)
+		if err != nil {
+			// A base in another pack or loose: read it whole.
+			t, d, err := r.get(h.ref, 0)
+			if err != nil {
+				return 0, nil, fmt.Errorf("delta base %s: %w", h.ref, err)
+			}
+			typ, base = t, d
+			break
+		}
+		cur = bo
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		out, err := packfile.PatchDelta(base, chain[i].data)
+		if err != nil {
+			return 0, nil, err
+		}
+		base = out
+		if i > 0 {
+			r.ps.cache.put(chain[i].key, typ, base)
+		}
+	}
+	r.ps.cache.put(k, typ, base)
+	return typ, base, nil
+}
+
+// rawObject is an object's header and compressed bytes.
+type rawObject struct {
+	typ  plumbing.ObjectType
+	size int64         // inflated size
+	base int64         // OFS delta: offset of the base
+	ref  plumbing.Hash // REF delta: hash of the base
+	z    []byte        // compressed data
+}
+
+func (r *objReader) readRaw(p *pack, off int64) (rawObject, error) {
+	n, err := p.span(off)
+	if err != nil {
+		return rawObject{}, err
+	}
+	if n <= 0 || n > 1<<34 {
+		return rawObject{}, fmt.Errorf("bad object length %d", n)
+	}
+	if int64(cap(r.raw)) < n {
+		r.raw = make([]byte, n)
+	}
+	b := r.raw[:n]
+	if _, err := p.f.ReadAt(b, off); err != nil && !(errors.Is(err, io.EOF)) {
+		return rawObject{}, err
+	}
+	var o rawObject
+	c := b[0]
+	o.typ = plumbing.ObjectType((c >> 4) & 7)
+	o.size = int64(c & 15)
+	shift := 4
+	i := 1
+	for c&0x80 != 0 {
+		if i >= len(b) || shift > 60 {
+			return o, errors.New("bad object header")
+		}
+		c = b[i]
+		i++
+		o.size |= int64(c&0x7f) << shift
+		shift += 7
+	}
+	switch o.typ {
+	case plumbing.OFSDeltaObject:
+		if i >= len(b) {
+			return o, errors.New("bad delta header")
+		}
+		c = b[i]
+		i++
+		rel := int64(c & 0x7f)
+		for c&0x80 != 0 {
+			if i >= len(b) || rel > 1<<50 {
+				return o, errors.New("bad delta offset")
+			}
+			c = b[i]
+			i++
+			rel = ((rel + 1) << 7) | int64(c&0x7f)
+		}
+		o.base = off - rel
+		if o.base <= 0 || o.base >= off {
+			return o, errors.New("bad delta offset")
+		}
+	case plumbing.REFDeltaObject:
+		if i+20 > len(b) {
+			return o, errors.New("bad delta header")
+		}
+		copy(o.ref[:], b[i:i+20])
+		i += 20
+	case plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject:
+	default:
+		return o, fmt.Errorf("unknown object type %d", o.typ)
+	}
+	o.z = b[i:]
+	return o, nil
+}
+
+// inflate decompresses a raw object into a new buffer of its size.
+func (r *objReader) inflate(o rawObject) ([]byte, error) {
+	if o.size < 0 || o.size > 1<<34 {
+		return nil, fmt.Errorf("bad object size %d", o.size)
+	}
+	r.zbr.Reset(o.z)
+	var err error
+	if r.zr == nil {
+		r.zr, err = zlib.NewReader(&r.zbr)
+	} else {
+		err = r.zr.(zlib.Resetter).Reset(&r.zbr, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, o.size)
+	if _, err := io.ReadFull(r.zr, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// deltaSizes reads the source and target sizes at the start of a delta.
+func deltaSizes(d []byte) (src, dst int64) {
+	read := func() int64 {
+		var v int64
+		shift := 0
+		for len(d) > 0 && shift < 63 {
+			c := d[0]
+			d = d[1:]
+			v |= int64(c&0x7f) << shift
+			shift += 7
+			if c&0x80 == 0 {
+				break
+			}
+		}
+		return v
+	}
+	src = read()
+	dst = read()
+	return src, dst
+}

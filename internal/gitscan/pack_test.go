@@ -1,0 +1,87 @@
+package gitscan
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// TestPackReaderMatchesGoGit decodes every object of repacked
+// repositories (OFS and REF deltas, deep chains) with the pack reader and
+// compares it with go-git's decoding.
+func TestPackReaderMatchesGoGit(t *testing.T) {
+	for _, ofs := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ofs-delta=%v", ofs), func(t *testing.T) {
+			r := newTestRepo(t)
+			var lines []string
+			for i := 0; i < 40; i++ {
+				lines = append(lines, fmt.Sprintf("line %d of a file that changes a little each commit", i))
+			}
+			for v := 0; v < 12; v++ {
+				lines[(v*7)%len(lines)] = fmt.Sprintf("edited in version %d", v)
+				r.commit(fmt.Sprintf("v%d", v), map[string]string{
+					"src/a.txt": strings.Join(lines, "\n"),
+					"src/b.txt": strings.Join(lines[v%5:], "\n") + "\n",
+				})
+			}
+			r.git("-c", fmt.Sprintf("repack.useDeltaBaseOffset=%v", ofs), "repack", "-adfq", "--depth=20")
+			rp, err := openRepo(r.dir, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rp.close()
+			ps, err := openPacks(rp, 1<<20, func(err error) { t.Error(err) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ps.close()
+			if len(ps.packs) != 1 {
+				t.Fatalf("%d packs, want 1", len(ps.packs))
+			}
+			or := newObjReader(ps, rp.main)
+			iter, err := rp.main.IterEncodedObjects(plumbing.AnyObject)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			err = iter.ForEach(func(o plumbing.EncodedObject) error {
+				rc, err := o.Reader()
+				if err != nil {
+					return err
+				}
+				want, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil {
+					return err
+				}
+				typ, got, err := or.get(o.Hash(), 0)
+				if err != nil {
+					return fmt.Errorf("%s: %w", o.Hash(), err)
+				}
+				if typ != o.Type() || !bytes.Equal(got, want) {
+					return fmt.Errorf("%s: got %s %q, want %s %q", o.Hash(), typ, got, o.Type(), want)
+				}
+				if len(want) > 10 {
+					_, _, err := or.get(o.Hash(), int64(len(want)-1))
+					var tl errTooLarge
+					if !errors.As(err, &tl) || tl.size != int64(len(want)) {
+						return fmt.Errorf("%s: size limit: err = %v, want too large (%d)", o.Hash(), err, len(want))
+					}
+				}
+				n++
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n < 40 {
+				t.Errorf("only %d objects compared", n)
+			}
+		})
+	}
+}
