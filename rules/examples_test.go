@@ -1,7 +1,9 @@
 package rules_test
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +17,7 @@ import (
 // fire its rule (with the expected secret when exampleSecrets is given) and
 // no other specific rule, and no negative example may fire any rule.
 func TestDefaultRuleExamples(t *testing.T) {
-	cfg, err := rules.Default()
+	cfg, err := rules.DefaultWithExamples()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func containsAny(s string, subs []string) bool {
 // and lower-case keywords. (That a keyword occurs in every example's match
 // is checked by TestDefaultRuleExamples.)
 func TestDefaultRulesComplete(t *testing.T) {
-	cfg, err := rules.Default()
+	cfg, err := rules.DefaultWithExamples()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,5 +110,29 @@ func TestDefaultRulesComplete(t *testing.T) {
 				t.Errorf("%s:%d: rule %s: keyword %q is not lower-case", r.File, r.Line, r.ID, k)
 			}
 		}
+	}
+}
+
+// TestEmbeddedJSONUpToDate checks that default_rules.json, which the binary
+// loads, was regenerated after the last TOML edit.
+func TestEmbeddedJSONUpToDate(t *testing.T) {
+	want, err := rules.CompileDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("default_rules.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("rules/default_rules.json is stale: run `go generate ./rules`")
+	}
+	def, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := rules.DefaultWithExamples()
+	if len(def.Rules) != len(src.Rules) {
+		t.Fatalf("JSON has %d rules, TOML %d", len(def.Rules), len(src.Rules))
 	}
 }
