@@ -4,7 +4,7 @@ GO ?= go
 # Packages with concurrency: tested with the race detector.
 RACE_PKGS := ./detect/... ./internal/scan/... ./internal/dirscan/... ./internal/gitscan/... ./internal/imagescan/... ./cmd/...
 
-.PHONY: build test bench lint clean
+.PHONY: build test bench lint eval clean
 
 build:
 	$(GO) build -o bin/leakhound ./cmd/leakhound
@@ -20,6 +20,11 @@ test:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./detect
 	scripts/bench.sh
+
+# Recall and false positives of the default ruleset on the labelled corpus
+# in testdata/corpus, per family.
+eval:
+	$(GO) test ./rules -run TestCorpus -count 1 -v
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
