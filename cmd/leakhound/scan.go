@@ -202,8 +202,12 @@ func runScan(cmd *cobra.Command, f *scanFlags, root string, src source) error {
 		Rules: cfg.Rules, Category: f.sarifCategory, Root: root,
 	}
 	for _, o := range outputs {
-		if err := o.write(findings, meta, report.Options{Redact: f.redact, NoRedact: f.noRedact, Color: o.color}); err != nil {
+		ropts := report.Options{Redact: f.redact, NoRedact: f.noRedact, Color: o.color}
+		if err := o.write(findings, meta, ropts); err != nil {
 			return &exitErr{code: exitError, err: err}
+		}
+		for _, w := range report.Warnings(o.format, findings, meta, ropts) {
+			fmt.Fprintln(stderr, "leakhound: warning:", w)
 		}
 	}
 
