@@ -35,6 +35,7 @@ type layerRef struct {
 	digest    string
 	mediaType string
 	createdBy string
+	file      string // its path in a docker-save tarball, if any
 	key       string // identity for sharing results between images
 	open      func(ctx context.Context) (io.ReadCloser, error)
 	where     string // "image REF layer N (sha256:…)" for messages
@@ -58,14 +59,14 @@ func (img *image) info() detect.ImageInfo {
 // A bad config is reported; the layers are still scanned.
 func (r *run) setConfig(img *image, raw []byte, err error) {
 	if err != nil {
-		r.sc.Stats.Error(SkipImage, fmt.Errorf("image %s: config: %w: Env, Labels and history not scanned", img.display(), err))
+		r.sc.Stats.Error(SkipConfig, fmt.Errorf("image %s: config: %w: Env, Labels and history not scanned", img.display(), err))
 		return
 	}
 	sum := sha256.Sum256(raw)
 	img.id = "sha256:" + hex.EncodeToString(sum[:])
 	cf, err := v1.ParseConfigFile(strings.NewReader(string(raw)))
 	if err != nil {
-		r.sc.Stats.Error(SkipImage, fmt.Errorf("image %s: config %s: %w: Env, Labels and history not scanned", img.display(), shortDigest(img.id), err))
+		r.sc.Stats.Error(SkipConfig, fmt.Errorf("image %s: config %s: %w: Env, Labels and history not scanned", img.display(), shortDigest(img.id), err))
 		return
 	}
 	img.config = cf
@@ -107,7 +108,7 @@ func (img *image) finishLayers() {
 		l.index = i
 		d := shortDigest(l.digest)
 		if d == "" {
-			d = "no digest"
+			d = l.file
 		}
 		l.where = fmt.Sprintf("image %s layer %d (%s)", img.display(), i, d)
 	}

@@ -41,6 +41,12 @@ const (
 	SkipLayer = "unreadable layer"
 	// SkipMissingBlob: a layer blob is not in the tarball, layout or registry.
 	SkipMissingBlob = "missing blob"
+	// SkipConfig: an image config could not be read; its layers are still
+	// scanned.
+	SkipConfig = "unreadable config"
+	// SkipDamaged: a tarball is damaged (truncated); what is readable is
+	// scanned.
+	SkipDamaged = "damaged tarball"
 	// SkipMediaType: a layer of unknown media type whose content is not a tar.
 	SkipMediaType = "unknown media type"
 	// SkipUnsafePath: a layer entry whose path leaves the root (../); its

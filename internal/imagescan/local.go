@@ -23,13 +23,19 @@ const maxJSON = 64 << 20
 // maxIndexDepth bounds nested indexes.
 const maxIndexDepth = 4
 
-// errMissing marks a blob or file that is not where the image says.
-var errMissing = errors.New("missing")
+// missingError is a blob or file that is not where the image says.
+type missingError struct{ msg string }
+
+func (e *missingError) Error() string { return e.msg }
+
+func errMissing(format string, args ...any) error {
+	return &missingError{fmt.Sprintf(format, args...)}
+}
 
 // store reads the files of a local image: a tarball or a layout directory.
 type store interface {
 	// open opens a file by its "/"-separated path in the tarball or
-	// directory. A missing file is an error wrapping errMissing.
+	// directory. A missing file is a *missingError.
 	open(name string) (io.ReadCloser, error)
 	// kind names the store in messages ("tarball", "layout").
 	kind() string
@@ -57,8 +63,8 @@ func readFile(st store, name string) ([]byte, error) {
 func readBlob(st store, d v1.Hash) ([]byte, error) {
 	data, err := readFile(st, blobPath(d))
 	if err != nil {
-		if errors.Is(err, errMissing) {
-			return nil, fmt.Errorf("blob %s missing from %s: %w", d, st.kind(), errMissing)
+		if isMissing(err) {
+			return nil, errMissing("blob %s missing from %s", d, st.kind())
 		}
 		return nil, err
 	}
@@ -71,7 +77,7 @@ type dirStore struct{ root string }
 func (d *dirStore) open(name string) (io.ReadCloser, error) {
 	f, err := os.Open(filepath.Join(d.root, filepath.FromSlash(name)))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s not in layout: %w", name, errMissing)
+		return nil, errMissing("%s not in layout", name)
 	}
 	return f, err
 }
@@ -144,7 +150,7 @@ func openTar(p string) (*tarStore, error) {
 func (t *tarStore) open(name string) (io.ReadCloser, error) {
 	e, ok := t.entries[name]
 	if !ok {
-		return nil, fmt.Errorf("%s not in tarball: %w", name, errMissing)
+		return nil, errMissing("%s not in tarball", name)
 	}
 	return io.NopCloser(io.NewSectionReader(t.f, e.off, e.size)), nil
 }
@@ -211,7 +217,7 @@ func (r *run) resolveLocal(p, want string, fi os.FileInfo) ([]*image, error) {
 // layers past the damage are reported as they are met).
 func (r *run) noteDamage(label string, ts *tarStore, ok bool) {
 	if ts.damaged != nil && ok {
-		r.sc.Stats.Error(SkipImage, fmt.Errorf("image %s: damaged tarball (%v): scanning what is readable", label, ts.damaged))
+		r.sc.Stats.Error(SkipDamaged, fmt.Errorf("image %s: damaged tarball: %v: scanning what is readable", label, ts.damaged))
 	}
 }
 
@@ -318,8 +324,8 @@ func (r *run) ociImage(ref string, st store, c candidate) (*image, error) {
 			key:       d.Digest.String(),
 			open: func(context.Context) (io.ReadCloser, error) {
 				rc, err := st.open(blobPath(d.Digest))
-				if errors.Is(err, errMissing) {
-					return nil, fmt.Errorf("blob missing from %s: %w", st.kind(), errMissing)
+				if isMissing(err) {
+					return nil, errMissing("blob missing from %s", st.kind())
 				}
 				return rc, err
 			},
@@ -371,11 +377,15 @@ func (r *run) resolveDockerSave(label, ref, want string, ts *tarStore) ([]*image
 			}
 			img.layers = append(img.layers, &layerRef{
 				digest: digest,
+				file:   lp,
 				key:    key,
 				open: func(context.Context) (io.ReadCloser, error) {
 					rc, err := ts.open(lp)
-					if errors.Is(err, errMissing) {
-						return nil, fmt.Errorf("%s missing from tarball: %w", lp, errMissing)
+					if isMissing(err) && digest == "" {
+						return nil, errMissing("missing from tarball")
+					}
+					if isMissing(err) {
+						return nil, errMissing("%s missing from tarball", lp)
 					}
 					return rc, err
 				},
@@ -407,14 +417,15 @@ func (r *run) resolveUnordered(label, ref string, ts *tarStore) ([]*image, error
 		}
 		img.layers = append(img.layers, &layerRef{
 			digest: digest,
+			file:   name,
 			key:    "tar:" + ref + "#" + name,
 			open:   func(context.Context) (io.ReadCloser, error) { return ts.open(name) },
 		})
 	}
 	if len(img.layers) == 0 {
-		return nil, fmt.Errorf("image %s: damaged tarball (%v): no manifest and no readable layer", label, ts.damaged)
+		return nil, fmt.Errorf("image %s: damaged tarball: %v: no manifest and no readable layer", label, ts.damaged)
 	}
-	r.sc.Stats.Error(SkipImage, fmt.Errorf("image %s: damaged tarball (%v) without manifest.json or index.json: scanning the %d layers found, in unknown order", label, ts.damaged, len(img.layers)))
+	r.sc.Stats.Error(SkipDamaged, fmt.Errorf("image %s: damaged tarball: %v: no manifest.json or index.json: scanning the %d layers found, in unknown order", label, ts.damaged, len(img.layers)))
 	img.finishLayers()
 	return []*image{img}, nil
 }

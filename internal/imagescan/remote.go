@@ -153,7 +153,8 @@ func registryError(ref string, err error) error {
 
 // isMissing reports a blob that is not where the image says.
 func isMissing(err error) bool {
-	if errors.Is(err, errMissing) || errors.Is(err, fs.ErrNotExist) {
+	var me *missingError
+	if errors.As(err, &me) || errors.Is(err, fs.ErrNotExist) {
 		return true
 	}
 	var te *transport.Error
