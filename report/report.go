@@ -48,8 +48,10 @@ type Meta struct {
 	Rules []*rules.Rule
 	// Category is the SARIF automationDetails.id (--sarif-category).
 	Category string
-	// Root is the scan root, taken as the repository root: finding paths
-	// under it are made relative to it in SARIF and GitLab reports.
+	// Root is the scan root. SARIF and GitLab reports need repository-
+	// relative paths: relative finding paths are kept (they are relative
+	// to the working directory, the repository root in CI); absolute ones
+	// and ones starting with "../" are made relative to Root.
 	Root string
 }
 

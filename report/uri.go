@@ -2,6 +2,7 @@ package report
 
 import (
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/leakhound/leakhound/detect"
@@ -23,14 +24,17 @@ func repoPath(f *detect.Finding, root string) (file, member string) {
 	return relPath(p, root), member
 }
 
-// relPath makes p relative to root (lexically) and strips what would make
-// it absolute or climb out of the repository.
+// relPath makes p repository-relative. A relative path is taken to be
+// relative to the working directory, which in CI is the repository root,
+// and kept; a path that is absolute or climbs out with "../" is made
+// relative to root when it lies under it. What would still make it absolute
+// or climb out is then stripped.
 func relPath(p, root string) string {
-	p = path.Clean(strings.ReplaceAll(p, `\`, "/"))
-	if root != "" {
-		r := path.Clean(strings.ReplaceAll(root, `\`, "/"))
+	p = path.Clean(p)
+	outside := path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") || len(p) >= 3 && p[1] == ':' && p[2] == '/'
+	if root != "" && outside {
+		r := path.Clean(filepath.ToSlash(root))
 		switch {
-		case r == ".":
 		case r == "/":
 			p = strings.TrimPrefix(p, "/")
 		case p == r:
