@@ -27,7 +27,7 @@ type Location struct {
 }
 
 // Finding is one detected secret. Its JSON form is leakhound's report schema
-// (see docs/json-schema.md): fields are only ever added, never renamed.
+// (see docs/report-formats.md): fields are only ever added, never renamed.
 type Finding struct {
 	// RuleID names the rule that fired.
 	RuleID string `json:"ruleId"`
