@@ -229,7 +229,7 @@ func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, c
 		sl, sc := lc.position(sg.start)
 		el, ec := lc.position(sg.end)
 		for _, f := range inner {
-			if dupOf(plain, f.Fingerprint) {
+			if dupOf(plain, f.Fingerprint) || overlapsSameRule(plain, f.RuleID, abs, ci.base+int64(sg.end)) {
 				continue
 			}
 			if !e.opts.IgnoreInline && inlineAllowed(data, max(ls, sg.start-markerReach), min(le, sg.end+markerReach), f.RuleID) {
@@ -243,6 +243,18 @@ func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, c
 		}
 	}
 	return out, nil
+}
+
+// overlapsSameRule reports whether a plain finding of rule id already covers
+// part of [start, end): a percent-encoded password inside a connection string
+// is found once, as written, not again decoded.
+func overlapsSameRule(fs []Finding, id string, start, end int64) bool {
+	for i := range fs {
+		if fs[i].RuleID == id && fs[i].StartOffset < end && start < fs[i].EndOffset {
+			return true
+		}
+	}
+	return false
 }
 
 func dupOf(fs []Finding, fp string) bool {

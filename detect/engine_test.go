@@ -389,3 +389,19 @@ func TestLongLineColumns(t *testing.T) {
 		t.Errorf("columns %d, %d", fs[0].StartColumn, fs[1].StartColumn)
 	}
 }
+
+func TestDecodedNotReportedTwice(t *testing.T) {
+	cfg := `
+[[rules]]
+id = "sas"
+description = "sas"
+regex = '''sig=([A-Za-z0-9%]{20,80})'''
+secretGroup = 1
+keywords = ["sig="]
+`
+	e := newTestEngine(t, cfg, Options{})
+	fs := scanString(t, e, "url = https://x.blob.core.windows.net/c?sv=2021&sig=Ab3dEf6hIj9kLm2nOp5qRs8tUv%2BwXyZ%3D&se=1")
+	if len(fs) != 1 || len(fs[0].Decoded) != 0 {
+		t.Fatalf("want one plain finding, got %+v", fs)
+	}
+}
