@@ -302,7 +302,15 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 		e.regexCalls.Add(int64(len(ws)))
 		for _, w := range ws {
 			e.regexBytes.Add(int64(w.end - w.start))
+			cutStart := w.start > 0 && data[w.start-1] != '\n'
+			cutEnd := w.end < len(data) && data[w.end] != '\n'
 			for _, m := range re.FindAllSubmatchIndex(data[w.start:w.end], -1) {
+				// Windows reach lineReach bytes past where a match holding
+				// the keyword can be, so a match touching a window edge cut
+				// inside a line saw a false boundary ($, ^, \b): drop it.
+				if cutStart && m[0] == 0 || cutEnd && m[1] == w.end-w.start {
+					continue
+				}
 				ms = append(ms, e.candidate(r, data, w.start, m))
 			}
 		}

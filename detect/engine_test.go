@@ -405,3 +405,25 @@ keywords = ["sig="]
 		t.Fatalf("want one plain finding, got %+v", fs)
 	}
 }
+
+func TestNoMatchAtCutWindowEdge(t *testing.T) {
+	// The keyword sits outside the match (against the documented contract,
+	// as user rules may): the window around "key" ends inside the value
+	// after "v=", where "$" must not match.
+	cfg := `
+[[rules]]
+id = "tail"
+description = "value at end of line"
+regex = '''v=([a-z0-9]{8,40})$'''
+secretGroup = 1
+keywords = ["key"]
+`
+	e := newTestEngine(t, cfg, Options{})
+	long := "key" + strings.Repeat(" ", 277) + "v=" + strings.Repeat("abcd1234", 100) + ";"
+	if fs := scanString(t, e, long); len(fs) != 0 {
+		t.Errorf("truncated match at a cut window edge: %+v", fs)
+	}
+	if fs := scanString(t, e, "key v=abc12345"); len(fs) != 1 {
+		t.Errorf("end of input: %+v", fs)
+	}
+}
