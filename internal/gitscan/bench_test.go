@@ -74,3 +74,21 @@ func BenchmarkHistory5k(b *testing.B) {
 	}
 	b.SetBytes(bytes)
 }
+
+// BenchmarkHistoryRepo scans the repository named by
+// $LEAKHOUND_BENCH_REPO (skipped when unset), e.g. a large generated one.
+func BenchmarkHistoryRepo(b *testing.B) {
+	dir := os.Getenv("LEAKHOUND_BENCH_REPO")
+	if dir == "" {
+		b.Skip("LEAKHOUND_BENCH_REPO not set")
+	}
+	var bytes int64
+	for i := 0; i < b.N; i++ {
+		sc := defaultScanner(b)
+		if _, err := ScanHistory(context.Background(), dir, Options{AllRefs: true}, sc); err != nil {
+			b.Fatal(err)
+		}
+		bytes = sc.Stats.Bytes.Load()
+	}
+	b.SetBytes(bytes)
+}

@@ -121,6 +121,10 @@ type selection struct {
 // reachable from the excluded ones, and returns it in topological order.
 // Missing and corrupt commits are reported in st and the walk goes on.
 func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, sel selection) (*graph, error) {
+	// Commits lie together in packs, newest first: read them through a
+	// window.
+	or.windowed = true
+	defer func() { or.windowed = false }()
 	shallow := map[plumbing.Hash]bool{}
 	if hs, err := rp.main.Shallow(); err == nil {
 		for _, h := range hs {

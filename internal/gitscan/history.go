@@ -201,30 +201,93 @@ type agg struct {
 	items []int32
 }
 
-// run walks the graph, diffs every selected commit against its parents and
-// scans each new (blob, path) pair on a pool of workers.
+// run walks the graph, diffs every selected commit against its parents to
+// list the (blob, path) pairs to scan, then decodes and scans them on a
+// pool of workers.
 func (h *history) run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	// Workers read items[i] while the walker appends; hand them a copy.
-	type job struct {
-		id int32
-		it item
+	if err := h.walk(ctx); err != nil {
+		return err
 	}
-	jobc := make(chan job, 256)
-	for w := 0; w < h.opts.Workers; w++ {
-		or := newObjReader(h.ps, h.rp.newStorage())
+	h.res.Blobs = len(h.items)
+	// Free what only the walk needed: the dedup map and the cached
+	// trees (the blob phase decodes along delta trees, not through the
+	// cache).
+	h.seen = nil
+	h.ps.cache.reset()
+	return h.scanAll(ctx)
+}
+
+// intro is a file a commit introduces.
+type intro struct {
+	commit int32
+	mode   filemode.FileMode
+	blob   plumbing.Hash
+	path   string
+}
+
+// walk diffs every selected commit against its parents and records each
+// (blob, path) pair once, with the first commit (in topological order)
+// that introduced it. The diffs run in parallel on contiguous ranges of
+// commits, each with its own tree cache; the results are merged in order.
+func (h *history) walk(ctx context.Context) error {
+	var sel []int32
+	for i := range h.g.nodes {
+		if h.g.nodes[i].include {
+			sel = append(sel, int32(i))
+		}
+	}
+	h.res.Commits = len(sel)
+	k := h.opts.Workers
+	if k > len(sel)/64+1 {
+		k = len(sel)/64 + 1
+	}
+	parts := make([][]intro, k)
+	var wg sync.WaitGroup
+	for w := 0; w < k; w++ {
+		lo, hi := len(sel)*w/k, len(sel)*(w+1)/k
+		or := h.or
+		if w > 0 {
+			or = newObjReader(h.ps, h.rp.newStorage())
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobc {
-				if ctx.Err() != nil {
-					continue
-				}
-				h.scanItem(ctx, or, j.id, j.it)
-			}
+			parts[w] = h.diffRange(ctx, or, sel[lo:hi])
 		}()
 	}
-	tc := newTreeCache(h.or, 512)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, part := range parts {
+		for _, in := range part {
+			switch in.mode {
+			case filemode.Submodule:
+				if !h.subs[in.path] {
+					h.subs[in.path] = true
+					h.res.Submodules = append(h.res.Submodules, in.path)
+					h.sc.Stats.SkipItem(SkipSubmodule, in.path)
+				}
+				continue
+			case filemode.Symlink:
+				continue
+			}
+			key := itemKey{blob: in.blob, path: in.path}
+			if id, ok := h.seen[key]; ok {
+				h.items[id].intros++
+				continue
+			}
+			h.seen[key] = int32(len(h.items))
+			h.items = append(h.items, item{blob: in.blob, path: in.path, commit: in.commit, intros: 1})
+		}
+	}
+	return nil
+}
+
+// diffRange diffs the given commits against their parents and lists what
+// each introduces, in order.
+func (h *history) diffRange(ctx context.Context, or *objReader, commits []int32) []intro {
+	tc := newTreeCache(or, 512)
 	bad := func(p string, th plumbing.Hash, err error) {
 		reason := SkipCorruptObject
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
@@ -235,67 +298,162 @@ func (h *history) run(ctx context.Context) error {
 		}
 		h.sc.Stats.Error(reason, fmt.Errorf("tree %s at %s: %w", th, p, err))
 	}
-	var walkErr error
+	var out []intro
 	parents := make([]plumbing.Hash, 0, 4)
-	for i := range h.g.nodes {
-		if err := ctx.Err(); err != nil {
-			walkErr = err
-			break
+	for _, ci := range commits {
+		if ctx.Err() != nil {
+			return nil
 		}
-		n := &h.g.nodes[i]
-		if !n.include {
-			continue
-		}
-		h.res.Commits++
+		n := &h.g.nodes[ci]
 		parents = parents[:0]
 		for _, p := range n.parents {
 			parents = append(parents, h.g.nodes[p].tree)
 		}
-		ci := int32(i)
 		tc.diff("", n.tree, parents, func(p string, e entry) {
-			switch e.mode {
-			case filemode.Submodule:
-				if !h.subs[p] {
-					h.subs[p] = true
-					h.res.Submodules = append(h.res.Submodules, p)
-					h.sc.Stats.SkipItem(SkipSubmodule, p)
-				}
-				return
-			case filemode.Symlink:
-				return
-			}
-			k := itemKey{blob: e.hash, path: p}
-			if id, ok := h.seen[k]; ok {
-				h.items[id].intros++
-				return
-			}
-			id := int32(len(h.items))
-			it := item{blob: e.hash, path: p, commit: ci, intros: 1}
-			h.items = append(h.items, it)
-			h.seen[k] = id
-			select {
-			case jobc <- job{id, it}:
-			case <-ctx.Done():
-			}
+			// Names point into tree objects (see parseTree): copy the
+			// path so that the trees can be freed.
+			out = append(out, intro{commit: ci, mode: e.mode, blob: e.hash, path: strings.Clone(p)})
 		}, bad)
 	}
-	close(jobc)
-	wg.Wait()
-	h.res.Blobs = len(h.items)
-	if walkErr == nil {
-		walkErr = ctx.Err()
+	return out
+}
+
+// scanAll decodes every listed blob once and scans it for each of its
+// paths. Blobs in packs are decoded along their delta trees (see
+// forest.go); others (loose objects, alternates) one by one.
+func (h *history) scanAll(ctx context.Context) error {
+	// Locate each item's blob: wanted[pack][object] is the first item
+	// wanting it, next chains the others (the same blob at other paths).
+	next := make([]int32, len(h.items))
+	wanted := make([][]int32, len(h.ps.packs))
+	single := map[plumbing.Hash]int32{} // blobs not in a pack
+	for id := len(h.items) - 1; id >= 0; id-- {
+		it := &h.items[id]
+		next[id] = -1
+		found := false
+		for pi, p := range h.ps.packs {
+			off, err := p.idx.FindOffset(it.blob)
+			if err != nil {
+				continue
+			}
+			j, ok := p.index(off)
+			if !ok {
+				break
+			}
+			if wanted[pi] == nil {
+				wanted[pi] = make([]int32, len(p.offsets))
+				for k := range wanted[pi] {
+					wanted[pi][k] = -1
+				}
+			}
+			next[id] = wanted[pi][j]
+			wanted[pi][j] = int32(id)
+			found = true
+			break
+		}
+		if !found {
+			if first, ok := single[it.blob]; ok {
+				next[id] = first
+			}
+			single[it.blob] = int32(id)
+		}
 	}
-	return walkErr
+	type job struct {
+		plan *forestPlan
+		root int32
+		one  int32 // first item of a blob read on its own, or -1
+	}
+	jobs := make(chan job, 64)
+	var wg sync.WaitGroup
+	for w := 0; w < h.opts.Workers; w++ {
+		or := newObjReader(h.ps, h.rp.newStorage())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			visit := func(first int32, typ plumbing.ObjectType, data []byte, err error) {
+				for id := first; id >= 0; id = next[id] {
+					h.scanItem(ctx, or, id, typ, data, err)
+				}
+			}
+			for j := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				if j.one >= 0 {
+					typ, data, err := or.get(h.items[j.one].blob, h.sc.Opts.MaxFileSize)
+					visit(j.one, typ, data, err)
+					continue
+				}
+				or.decodeTree(ctx, j.plan, j.root, h.sc.Opts.MaxFileSize, visit)
+			}
+		}()
+	}
+	send := func(j job) bool {
+		select {
+		case jobs <- j:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+feed:
+	for pi, p := range h.ps.packs {
+		if wanted[pi] == nil {
+			continue
+		}
+		hs, err := p.headers()
+		if err != nil {
+			// An unreadable pack: read its blobs one by one, so that
+			// what can be read still is.
+			h.sc.Stats.Error(SkipCorruptObject, err)
+			for _, first := range wanted[pi] {
+				if first >= 0 && !send(job{one: first}) {
+					break feed
+				}
+			}
+			continue
+		}
+		plan := planForest(pi, hs, wanted[pi], next)
+		wanted[pi] = nil
+		for _, r := range plan.roots {
+			if !send(job{plan: plan, root: r, one: -1}) {
+				break feed
+			}
+		}
+	}
+	for _, first := range single {
+		if !send(job{one: first}) {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return ctx.Err()
 }
 
 // lfsPrefix starts every Git LFS pointer file.
 var lfsPrefix = []byte("version https://git-lfs.github.com/spec/")
 
-// scanItem reads one blob and scans it, collecting its findings.
-func (h *history) scanItem(ctx context.Context, or *objReader, id int32, it item) {
-	fs, err := scanBlob(ctx, h.sc, or, it.blob, detect.Location{Source: detect.SourceGit, Path: it.path, Commit: h.g.nodes[it.commit].hash.String()})
+// scanItem scans one decoded blob (or records why it could not be read)
+// for one path, collecting its findings.
+func (h *history) scanItem(ctx context.Context, or *objReader, id int32, it0 plumbing.ObjectType, data []byte, rerr error) {
+	it := h.items[id]
+	loc := detect.Location{Source: detect.SourceGit, Path: it.path, Commit: h.g.nodes[it.commit].hash.String()}
+	var fs []detect.Finding
+	err := rerr
+	if err == nil && it0 != plumbing.BlobObject {
+		err = fmt.Errorf("%w: %s is a %s, not a blob", errCorrupt, it.blob, it0)
+	}
+	if err == nil {
+		fs, err = scanData(ctx, h.sc, or, data, loc)
+	}
 	if err != nil {
-		if ctx.Err() == nil {
+		var tl errTooLarge
+		switch {
+		case errors.As(err, &tl):
+			h.sc.Stats.SkipItem(scan.SkipTooLarge, it.path)
+		case ctx.Err() != nil:
+		default:
 			reason := SkipCorruptObject
 			if errors.Is(err, plumbing.ErrObjectNotFound) {
 				reason = SkipMissingObject
@@ -346,6 +504,12 @@ func scanBlob(ctx context.Context, sc *scan.Scanner, or *objReader, bh plumbing.
 	if typ != plumbing.BlobObject {
 		return nil, fmt.Errorf("%w: %s is a %s, not a blob", errCorrupt, bh, typ)
 	}
+	return scanData(ctx, sc, or, data, loc)
+}
+
+// scanData scans a blob's content as loc. LFS pointers are counted as
+// skipped.
+func scanData(ctx context.Context, sc *scan.Scanner, or *objReader, data []byte, loc detect.Location) ([]detect.Finding, error) {
 	if len(data) < 1024 && bytes.HasPrefix(data, lfsPrefix) {
 		sc.Stats.SkipItem(SkipLFSPointer, loc.Path)
 		return nil, nil
@@ -382,6 +546,17 @@ func (h *history) emit(ctx context.Context) {
 		}
 	}
 	tc := newTreeCache(h.or, 1024)
+	// Index the versions of the paths that have findings.
+	paths := map[string]bool{}
+	for _, a := range h.aggs {
+		paths[h.items[a.first].path] = true
+	}
+	h.seen = map[itemKey]int32{}
+	for id, it := range h.items {
+		if paths[it.path] {
+			h.seen[itemKey{blob: it.blob, path: it.path}] = int32(id)
+		}
+	}
 	infos := map[int32]*detect.GitInfo{}
 	headHits := map[string]map[string]bool{} // path -> fingerprints in HEAD's version
 	for _, a := range h.aggs {

@@ -150,6 +150,15 @@ func newObjCache(max int64) *objCache {
 	return &objCache{max: max, ll: list.New(), items: map[objKey]*list.Element{}}
 }
 
+// reset empties the cache.
+func (c *objCache) reset() {
+	c.mu.Lock()
+	c.ll.Init()
+	c.items = map[objKey]*list.Element{}
+	c.size = 0
+	c.mu.Unlock()
+}
+
 func (c *objCache) get(k objKey) (plumbing.ObjectType, []byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -192,6 +201,14 @@ var errCorrupt = errors.New("corrupt object")
 
 // objReader reads objects for one goroutine.
 type objReader struct {
+	// windowed makes reads fill win, a window of one pack's bytes, so
+	// that objects stored together (the commits, in recency order) cost
+	// one read. Objects read in any other order are read alone.
+	windowed bool
+	win      []byte
+	winPack *pack
+	winOff  int64
+
 	ps   *packSet
 	st   *filesystem.Storage // fallback for objects not in a pack
 	zr   io.ReadCloser
@@ -327,7 +344,11 @@ func (r *objReader) at(pi int, off int64, max int64) (plumbing.ObjectType, []byt
 			r.ps.cache.put(chain[i].key, typ, base)
 		}
 	}
-	r.ps.cache.put(k, typ, base)
+	if len(chain) > 0 {
+		// A delta result may be the base of older versions; a whole
+		// object asked for directly (a commit) is not worth caching.
+		r.ps.cache.put(k, typ, base)
+	}
 	return typ, base, nil
 }
 
@@ -348,14 +369,44 @@ func (r *objReader) readRaw(p *pack, off int64) (rawObject, error) {
 	if n <= 0 || n > 1<<34 {
 		return rawObject{}, fmt.Errorf("bad object length %d", n)
 	}
-	if int64(cap(r.raw)) < n {
-		r.raw = make([]byte, n)
+	if r.winPack == p && off >= r.winOff && off+n <= r.winOff+int64(len(r.win)) {
+		return parseHeader(r.win[off-r.winOff:off-r.winOff+n], off)
 	}
-	b := r.raw[:n]
-	if _, err := p.f.ReadAt(b, off); err != nil && !(errors.Is(err, io.EOF)) {
+	const window = 64 << 10
+	if !r.windowed || n > window {
+		if int64(cap(r.raw)) < n {
+			r.raw = make([]byte, n)
+		}
+		b := r.raw[:n]
+		if _, err := p.f.ReadAt(b, off); err != nil && !(errors.Is(err, io.EOF)) {
+			return rawObject{}, err
+		}
+		return parseHeader(b, off)
+	}
+	if r.win == nil {
+		r.win = make([]byte, window)
+	}
+	m, err := p.f.ReadAt(r.win[:window], off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.winPack = nil
 		return rawObject{}, err
 	}
+	r.win = r.win[:m]
+	r.winPack, r.winOff = p, off
+	if int64(m) < n {
+		r.winPack = nil
+		return rawObject{}, fmt.Errorf("truncated pack: object at %d needs %d bytes, %d left", off, n, m)
+	}
+	return parseHeader(r.win[:n], off)
+}
+
+// parseHeader parses the object header at the start of b (the object at
+// pack offset off); the returned object's z is the rest of b.
+func parseHeader(b []byte, off int64) (rawObject, error) {
 	var o rawObject
+	if len(b) == 0 {
+		return o, errors.New("truncated object")
+	}
 	c := b[0]
 	o.typ = plumbing.ObjectType((c >> 4) & 7)
 	o.size = int64(c & 15)

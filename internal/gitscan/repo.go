@@ -21,7 +21,7 @@ import (
 // for the delta bases of trees and blobs being decoded. Objects above the
 // large-object threshold are streamed from the pack instead of being held.
 const (
-	defaultCacheBytes    = 16 << 20
+	defaultCacheBytes    = 8 << 20
 	largeObjectThreshold = 8 << 20
 )
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"unsafe"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -70,7 +71,7 @@ func (c *treeCache) read(h plumbing.Hash) ([]entry, error) {
 var errBadTree = fmt.Errorf("%w: malformed tree", errCorrupt)
 
 func parseTree(b []byte) ([]entry, error) {
-	var es []entry
+	es := make([]entry, 0, bytes.Count(b, []byte{0}))
 	for len(b) > 0 {
 		sp := bytes.IndexByte(b, ' ')
 		if sp < 0 {
@@ -88,7 +89,13 @@ func parseTree(b []byte) ([]entry, error) {
 		if nul < 0 || len(b) < nul+1+20 {
 			return nil, errBadTree
 		}
-		e := entry{name: string(b[:nul]), mode: filemode.FileMode(mode)}
+		// The name points into the object's bytes, which are never
+		// modified once decoded (they may be shared through the cache):
+		// no copy per entry.
+		e := entry{mode: filemode.FileMode(mode)}
+		if nul > 0 {
+			e.name = unsafe.String(&b[0], nul)
+		}
 		copy(e.hash[:], b[nul+1:nul+21])
 		es = append(es, e)
 		b = b[nul+21:]
