@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -297,5 +298,38 @@ func TestCancel(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Scan did not return after cancel")
+	}
+}
+
+// TestDockerSaveLinks: docker save links repeated layers with symlinks; a
+// link loop is reported as a missing layer, and the rest is scanned.
+func TestDockerSaveLinks(t *testing.T) {
+	l := layer(t, "gzip", file("etc/app.conf", "token="+tok(1)))
+	l2 := layer(t, "gzip", file("etc/other.conf", "token="+tok(2)))
+	img := buildImage(t, "linux/amd64", nil, nil, step{l, "COPY a"}, step{l, "COPY a again"}, step{l2, "COPY b"})
+	files := dockerSaveFiles(t, img, "app:1", true)
+	// Layer 1 links to layer 0; layer 2 is a link loop.
+	var m []saveEntry
+	if err := json.Unmarshal(files[0].data, &m); err != nil {
+		t.Fatal(err)
+	}
+	files[2] = tarFile{name: m[0].Layers[1], link: "../" + m[0].Layers[0]}
+	files[3] = tarFile{name: m[0].Layers[2], link: "../loop/layer.tar"}
+	files = append(files, tarFile{name: "loop/layer.tar", link: "../" + m[0].Layers[2]})
+	p := filepath.Join(t.TempDir(), "links.tar")
+	writeTar(t, p, files)
+	c, err := scanRefs(t, Options{}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.bySecret(tok(1))
+	if len(got) != 2 || got[0].Image.LayerIndex != 0 || got[1].Image.LayerIndex != 1 {
+		t.Fatalf("findings: %+v", got)
+	}
+	if got[0].Image.Status != detect.StatusUnknown || got[1].Image.Status != detect.StatusUnknown {
+		t.Errorf("statuses %s, %s: layer 2 is unreadable", got[0].Image.Status, got[1].Image.Status)
+	}
+	if !c.hasError("image "+p+" (app:1) layer 2", "missing from tarball") || len(c.bySecret(tok(2))) != 0 {
+		t.Errorf("errors: %q", c.errors())
 	}
 }

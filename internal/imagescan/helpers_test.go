@@ -318,10 +318,11 @@ func tarDir(t testing.TB, dir, out string, first ...string) {
 	}
 }
 
-// tarFile is a file of a hand-written tarball.
+// tarFile is a file of a hand-written tarball; with link set, a symlink.
 type tarFile struct {
 	name string
 	data []byte
+	link string
 }
 
 func writeTar(t testing.TB, out string, files []tarFile) {
@@ -329,7 +330,11 @@ func writeTar(t testing.TB, out string, files []tarFile) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+		h := &tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg}
+		if f.link != "" {
+			h = &tar.Header{Name: f.name, Mode: 0o777, Typeflag: tar.TypeSymlink, Linkname: f.link}
+		}
+		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
 		}
 		tw.Write(f.data)
@@ -383,16 +388,16 @@ func dockerSaveFiles(t testing.TB, img v1.Image, tag string, manifestFirst bool)
 	for i, l := range layers {
 		p := fmt.Sprintf("%064x/layer.tar", i+1)
 		lpaths = append(lpaths, p)
-		files = append(files, tarFile{p, uncompressed(t, l)})
+		files = append(files, tarFile{name: p, data: uncompressed(t, l)})
 	}
-	files = append(files, tarFile{cfgName.Hex + ".json", cfg})
-	m := tarFile{"manifest.json", mustJSON(t, []saveEntry{{Config: cfgName.Hex + ".json", RepoTags: []string{tag}, Layers: lpaths}})}
+	files = append(files, tarFile{name: cfgName.Hex + ".json", data: cfg})
+	m := tarFile{name: "manifest.json", data: mustJSON(t, []saveEntry{{Config: cfgName.Hex + ".json", RepoTags: []string{tag}, Layers: lpaths}})}
 	if manifestFirst {
 		files = append([]tarFile{m}, files...)
 	} else {
 		files = append(files, m)
 	}
-	return append(files, tarFile{"repositories", []byte("{}")})
+	return append(files, tarFile{name: "repositories", data: []byte("{}")})
 }
 
 // docker25Files returns the files of a Docker 25+ `docker save`: an OCI
@@ -411,29 +416,29 @@ func docker25Files(t testing.TB, img v1.Image, tag string) []tarFile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := []tarFile{{"blobs/sha256/" + cfgName.Hex, cfg}}
+	files := []tarFile{{name: "blobs/sha256/" + cfgName.Hex, data: cfg}}
 	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1,
 		Config: v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(cfg)), Digest: cfgName}}
 	var lpaths []string
 	for _, l := range layers {
 		data := uncompressed(t, l)
 		d, _, _ := v1.SHA256(bytes.NewReader(data))
-		files = append(files, tarFile{"blobs/sha256/" + d.Hex, data})
+		files = append(files, tarFile{name: "blobs/sha256/" + d.Hex, data: data})
 		lpaths = append(lpaths, "blobs/sha256/"+d.Hex)
 		m.Layers = append(m.Layers, v1.Descriptor{MediaType: types.OCIUncompressedLayer, Size: int64(len(data)), Digest: d})
 	}
 	raw := mustJSON(t, m)
 	md, _, _ := v1.SHA256(bytes.NewReader(raw))
-	files = append(files, tarFile{"blobs/sha256/" + md.Hex, raw})
+	files = append(files, tarFile{name: "blobs/sha256/" + md.Hex, data: raw})
 	_, short, _ := strings.Cut(tag, ":")
 	idx := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{{
 		MediaType: types.OCIManifestSchema1, Size: int64(len(raw)), Digest: md,
 		Annotations: map[string]string{annotContainerd: "docker.io/library/" + tag, annotRefName: short},
 	}}}
 	files = append(files,
-		tarFile{"index.json", mustJSON(t, idx)},
-		tarFile{"manifest.json", mustJSON(t, []saveEntry{{Config: "blobs/sha256/" + cfgName.Hex, RepoTags: []string{tag}, Layers: lpaths}})},
-		tarFile{"oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`)},
+		tarFile{name: "index.json", data: mustJSON(t, idx)},
+		tarFile{name: "manifest.json", data: mustJSON(t, []saveEntry{{Config: "blobs/sha256/" + cfgName.Hex, RepoTags: []string{tag}, Layers: lpaths}})},
+		tarFile{name: "oci-layout", data: []byte(`{"imageLayoutVersion":"1.0.0"}`)},
 	)
 	return files
 }

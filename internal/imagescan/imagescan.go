@@ -219,9 +219,7 @@ func (r *run) scanImages(ctx context.Context, imgs []*image) error {
 	}()
 	for _, img := range imgs {
 		img.wg.Wait()
-		if ctx.Err() != nil {
-			continue
-		}
+		// After a cancel, what was found so far is still reported.
 		r.finish(ctx, img)
 	}
 	workers.Wait()

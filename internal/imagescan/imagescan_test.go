@@ -297,6 +297,25 @@ func TestPlatformAndName(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `no image named "nope"`) {
 		t.Errorf("unknown name: %v", err)
 	}
+
+	// As in a Docker 25+ save of a multi-platform image, the index lists
+	// platforms whose blobs are not there: the one present is scanned.
+	amd := mk("linux/amd64", 4)
+	part := writeLayout(t, filepath.Join(t.TempDir(), "partial"), map[string]v1.Image{
+		"app:2@amd64": amd,
+		"app:2@arm64": mk("linux/arm64", 5),
+	})
+	d, _ := amd.Digest()
+	if err := os.Remove(filepath.Join(part, "blobs", "sha256", d.Hex)); err != nil {
+		t.Fatal(err)
+	}
+	c, err = scanRefs(t, Options{}, part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := secrets(c); got != tok(5) || len(c.errors()) != 0 {
+		t.Errorf("partial: %s, errors %q", got, c.errors())
+	}
 }
 
 // TestLargeFiles: a file over --max-file-size is skipped with a message

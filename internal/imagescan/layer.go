@@ -84,7 +84,9 @@ func (r *run) readLayer(ctx context.Context, img *image, l *layerRef) *layerResu
 		return res
 	}
 	defer closeDec()
-	stream := &errReader{r: dr}
+	ra := newReadahead(dr)
+	defer ra.Close()
+	stream := &errReader{r: ra}
 	br := bufio.NewReaderSize(stream, 64<<10)
 	head, _ := br.Peek(512)
 	if !isTarHeader(head) {

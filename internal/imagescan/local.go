@@ -37,6 +37,8 @@ type store interface {
 	// open opens a file by its "/"-separated path in the tarball or
 	// directory. A missing file is a *missingError.
 	open(name string) (io.ReadCloser, error)
+	// exists reports whether a file is there.
+	exists(name string) bool
 	// kind names the store in messages ("tarball", "layout").
 	kind() string
 	close() error
@@ -81,6 +83,10 @@ func (d *dirStore) open(name string) (io.ReadCloser, error) {
 	}
 	return f, err
 }
+func (d *dirStore) exists(name string) bool {
+	_, err := os.Stat(filepath.Join(d.root, filepath.FromSlash(name)))
+	return err == nil
+}
 func (d *dirStore) kind() string { return "layout" }
 func (d *dirStore) close() error { return nil }
 
@@ -89,6 +95,7 @@ func (d *dirStore) close() error { return nil }
 type tarStore struct {
 	f       *os.File
 	entries map[string]tarEntry
+	links   map[string]string // symlinks and hard links to their targets
 	order   []string
 	// damaged is why indexing stopped before the end, if it did.
 	damaged error
@@ -119,7 +126,7 @@ func openTar(p string) (*tarStore, error) {
 		f.Close()
 		return nil, err
 	}
-	ts := &tarStore{f: f, entries: map[string]tarEntry{}}
+	ts := &tarStore{f: f, entries: map[string]tarEntry{}, links: map[string]string{}}
 	tr := tar.NewReader(f)
 	for {
 		h, err := tr.Next()
@@ -130,7 +137,20 @@ func openTar(p string) (*tarStore, error) {
 			ts.damaged = describe(err)
 			break
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != '\x00' {
+		name := path.Clean("/" + h.Name)[1:]
+		switch h.Typeflag {
+		case tar.TypeReg, '\x00':
+		case tar.TypeSymlink:
+			// docker save links repeated layers: abc/layer.tar -> ../def/layer.tar
+			ts.links[name] = path.Clean("/" + path.Join(path.Dir(name), h.Linkname))[1:]
+			if path.IsAbs(h.Linkname) {
+				ts.links[name] = path.Clean(h.Linkname)[1:]
+			}
+			continue
+		case tar.TypeLink:
+			ts.links[name] = path.Clean("/" + h.Linkname)[1:]
+			continue
+		default:
 			continue
 		}
 		off, err := f.Seek(0, io.SeekCurrent)
@@ -138,7 +158,6 @@ func openTar(p string) (*tarStore, error) {
 			ts.damaged = err
 			break
 		}
-		name := path.Clean("/" + h.Name)[1:]
 		if _, dup := ts.entries[name]; !dup {
 			ts.order = append(ts.order, name)
 		}
@@ -147,16 +166,32 @@ func openTar(p string) (*tarStore, error) {
 	return ts, nil
 }
 
+// maxLinks bounds the links followed to open one tarball entry.
+const maxLinks = 8
+
 func (t *tarStore) open(name string) (io.ReadCloser, error) {
-	e, ok := t.entries[name]
-	if !ok {
-		return nil, errMissing("%s not in tarball", name)
+	want := name
+	for i := 0; i <= maxLinks; i++ {
+		if e, ok := t.entries[name]; ok {
+			return io.NopCloser(io.NewSectionReader(t.f, e.off, e.size)), nil
+		}
+		target, ok := t.links[name]
+		if !ok {
+			break
+		}
+		name = target
 	}
-	return io.NopCloser(io.NewSectionReader(t.f, e.off, e.size)), nil
+	return nil, errMissing("%s not in tarball", want)
 }
-func (t *tarStore) has(name string) bool { _, ok := t.entries[name]; return ok }
-func (t *tarStore) kind() string         { return "tarball" }
-func (t *tarStore) close() error         { return t.f.Close() }
+func (t *tarStore) exists(name string) bool {
+	rc, err := t.open(name)
+	if err == nil {
+		rc.Close()
+	}
+	return err == nil
+}
+func (t *tarStore) kind() string { return "tarball" }
+func (t *tarStore) close() error { return t.f.Close() }
 
 // looksLikePath reports refs that are meant as files, so that a typo is
 // not sent to a registry as an image name.
@@ -193,7 +228,7 @@ func (r *run) resolveLocal(p, want string, fi os.FileInfo) ([]*image, error) {
 		return nil, fmt.Errorf("image %s: %w", label, err)
 	}
 	r.stores = append(r.stores, ts)
-	hasIndex, hasManifest := ts.has("index.json"), ts.has("manifest.json")
+	hasIndex, hasManifest := ts.exists("index.json"), ts.exists("manifest.json")
 	if hasIndex {
 		imgs, err := r.resolveOCI(label, p, want, ts)
 		if err == nil || !hasManifest {
@@ -233,6 +268,17 @@ func (r *run) resolveOCI(label, ref, want string, st store) ([]*image, error) {
 		return nil, fmt.Errorf("image %s: index.json: %w", label, err)
 	}
 	cands := r.collect(label, st, idx, nil, 0)
+	// A Docker 25+ save of a multi-platform image lists every platform but
+	// holds the blobs of one: leave out what is not there, if anything is.
+	var present []candidate
+	for _, c := range cands {
+		if st.exists(blobPath(c.desc.Digest)) {
+			present = append(present, c)
+		}
+	}
+	if len(present) > 0 {
+		cands = present
+	}
 	chosen, err := r.pick(label, cands, want)
 	if err != nil {
 		return nil, err

@@ -32,12 +32,13 @@ func main() {
 	sizeMB := flag.Int("size", 600, "approximate uncompressed size in MB")
 	layers := flag.Int("layers", 8, "number of layers")
 	seed := flag.Uint64("seed", 1, "random seed")
+	binPct := flag.Int("binary", 30, "percent of files that are binaries (the rest: text, archives, repeats)")
 	flag.Parse()
 	if *out == "" || *layers < 1 || (*format != "oci" && *format != "docker") {
 		flag.Usage()
 		os.Exit(2)
 	}
-	g := &gen{rnd: rand.New(rand.NewPCG(*seed, 2)), perLayer: int64(*sizeMB) << 20 / int64(*layers)}
+	g := &gen{rnd: rand.New(rand.NewPCG(*seed, 2)), perLayer: int64(*sizeMB) << 20 / int64(*layers), binPct: *binPct}
 	var err error
 	if *format == "oci" {
 		err = g.writeOCI(*out, *layers)
@@ -55,6 +56,7 @@ func main() {
 type gen struct {
 	rnd      *rand.Rand
 	perLayer int64
+	binPct   int
 	total    int64
 	files    int
 	secrets  int
@@ -152,10 +154,10 @@ func (g *gen) layer(w io.Writer, idx int) error {
 		var name string
 		var data []byte
 		switch r := g.rnd.IntN(100); {
-		case r < 55:
-			name, data = fmt.Sprintf("%s/src%d.py", dir, n), g.text(1000+g.rnd.IntN(30000))
-		case r < 85:
+		case r < g.binPct:
 			name, data = fmt.Sprintf("%s/lib%d.so", dir, n), g.binary(20000+g.rnd.IntN(400000))
+		case r < 85:
+			name, data = fmt.Sprintf("%s/src%d.py", dir, n), g.text(1000+g.rnd.IntN(30000))
 		case r < 88:
 			name, data = fmt.Sprintf("%s/app%d.jar", dir, n), g.zipOf(5+g.rnd.IntN(20))
 		case r < 93 && len(g.shared) > 0:
