@@ -27,8 +27,8 @@ import (
 // offset order, in parallel slices to keep them small.
 type packHeaders struct {
 	typ  []plumbing.ObjectType
-	size []uint32 // inflated size, saturated at MaxUint32
-	base []int32  // index of the delta base, -1 for none (or a REF base outside the pack)
+	size []uint32                // inflated size, saturated at MaxUint32
+	base []int32                 // index of the delta base, -1 for none (or a REF base outside the pack)
 	ref  map[int32]plumbing.Hash // REF delta bases outside the pack
 }
 

@@ -559,8 +559,37 @@ func (h *history) emit(ctx context.Context) {
 	}
 	infos := map[int32]*detect.GitInfo{}
 	headHits := map[string]map[string]bool{} // path -> fingerprints in HEAD's version
+	type treePath struct {
+		tree plumbing.Hash
+		path string
+	}
+	before := map[treePath]map[string]bool{}
 	for _, a := range h.aggs {
 		it := h.items[a.first]
+		// In a range scan (--commits, --since-commit, --since, ...) a
+		// secret that the file already held before the range was not
+		// introduced by it: drop it if a parent outside the range has it
+		// at the same path.
+		old := false
+		for _, p := range h.g.nodes[it.commit].parents {
+			pn := &h.g.nodes[p]
+			if pn.include {
+				continue
+			}
+			k := treePath{pn.tree, it.path}
+			fps, ok := before[k]
+			if !ok {
+				fps = h.headFingerprints(ctx, tc, pn.tree, it.path)
+				before[k] = fps
+			}
+			if fps[a.f.Fingerprint] {
+				old = true
+				break
+			}
+		}
+		if old {
+			continue
+		}
 		info, ok := infos[it.commit]
 		if !ok {
 			info = h.commitInfo(it.commit)
@@ -587,7 +616,8 @@ func (h *history) emit(ctx context.Context) {
 }
 
 // headFingerprints returns the fingerprints found in the version of path
-// at HEAD, reusing scan results when that version was scanned.
+// in tree root (HEAD's, or a parent's outside the range), reusing scan
+// results when that version was scanned.
 func (h *history) headFingerprints(ctx context.Context, tc *treeCache, root plumbing.Hash, path string) map[string]bool {
 	out := map[string]bool{}
 	e, ok, err := tc.lookupPath(root, path)

@@ -139,7 +139,9 @@ func runGitAllowFail(dir string, tick int, args ...string) error {
 func TestHistoryRanges(t *testing.T) {
 	r := newTestRepo(t)
 	c1 := r.commit("one", map[string]string{"a.txt": "k=" + secret(30) + "\n"})
-	c2 := r.commit("two", map[string]string{"b.txt": "k=" + secret(31) + "\n"})
+	// c2 also edits a.txt, keeping its secret: a range starting after c1
+	// must not report it again.
+	c2 := r.commit("two", map[string]string{"b.txt": "k=" + secret(31) + "\n", "a.txt": "k=" + secret(30) + "\nmore\n"})
 	r.commit("three", map[string]string{"c.txt": "k=" + secret(32) + "\n"})
 
 	check := func(name string, opts Options, want ...string) {

@@ -206,8 +206,8 @@ type objReader struct {
 	// one read. Objects read in any other order are read alone.
 	windowed bool
 	win      []byte
-	winPack *pack
-	winOff  int64
+	winPack  *pack
+	winOff   int64
 
 	ps   *packSet
 	st   *filesystem.Storage // fallback for objects not in a pack
