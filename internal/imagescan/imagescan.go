@@ -23,6 +23,7 @@ import (
 	"hash/maphash"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -97,7 +98,7 @@ func Scan(ctx context.Context, refs []string, opts Options, sc *scan.Scanner) er
 		return err
 	}
 	var imgs []*image
-	var firstErr error
+	var errs []string
 	for _, ref := range refs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -107,19 +108,18 @@ func Scan(ctx context.Context, refs []string, opts Options, sc *scan.Scanner) er
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if firstErr == nil {
-				firstErr = err
-			}
+			err = oneLine(err)
+			errs = append(errs, err.Error())
 			sc.Stats.Error(SkipImage, err)
 		}
 		imgs = append(imgs, got...)
 	}
 	defer r.closeStores()
 	if len(imgs) == 0 {
-		if len(refs) == 1 && firstErr != nil {
-			return firstErr
+		if len(errs) == 1 {
+			return errors.New(errs[0])
 		}
-		return fmt.Errorf("none of the %d images could be read", len(refs))
+		return fmt.Errorf("none of the %d images could be read: %s", len(refs), strings.Join(errs, "; "))
 	}
 	return r.scanImages(ctx, imgs)
 }
@@ -301,4 +301,34 @@ func (r *run) finish(ctx context.Context, img *image) {
 			r.sc.Emit(f)
 		}
 	}
+}
+
+// oneLine flattens an error message (registries put bodies with newlines
+// in theirs) while keeping it matchable with errors.Is and errors.As.
+func oneLine(err error) error {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if msg == err.Error() {
+		return err
+	}
+	return &flatError{msg: msg, err: err}
+}
+
+type flatError struct {
+	msg string
+	err error
+}
+
+func (e *flatError) Error() string { return e.msg }
+func (e *flatError) Unwrap() error { return e.err }
+
+// checkPlatform refuses an image whose config names another platform than
+// one asked for explicitly with --platform.
+func (r *run) checkPlatform(img *image) error {
+	if !r.strict || img.config == nil || img.config.Architecture == "" {
+		return nil
+	}
+	if p := img.config.Platform(); p != nil && !p.Satisfies(r.platform) {
+		return fmt.Errorf("image %s is %s, not %s (--platform)", img.display(), p.String(), r.platform.String())
+	}
+	return nil
 }

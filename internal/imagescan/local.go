@@ -362,6 +362,9 @@ func (r *run) ociImage(ref string, st store, c candidate) (*image, error) {
 	}
 	cfg, err := readBlob(st, m.Config.Digest)
 	r.setConfig(img, cfg, err)
+	if err := r.checkPlatform(img); err != nil {
+		return nil, err
+	}
 	for _, d := range m.Layers {
 		d := d
 		img.layers = append(img.layers, &layerRef{
@@ -400,6 +403,7 @@ func (r *run) resolveDockerSave(label, ref, want string, ts *tarStore) ([]*image
 	}
 	var imgs []*image
 	var tags []string
+	var skipped []error
 	for _, e := range entries {
 		tags = append(tags, e.RepoTags...)
 		if want != "" && !matchName(want, e.RepoTags) {
@@ -411,6 +415,10 @@ func (r *run) resolveDockerSave(label, ref, want string, ts *tarStore) ([]*image
 		}
 		cfg, err := readFile(ts, e.Config)
 		r.setConfig(img, cfg, err)
+		if err := r.checkPlatform(img); err != nil {
+			skipped = append(skipped, err)
+			continue
+		}
 		for j, lp := range e.Layers {
 			lp := path.Clean("/" + lp)[1:]
 			digest := img.diffID(j)
@@ -439,6 +447,12 @@ func (r *run) resolveDockerSave(label, ref, want string, ts *tarStore) ([]*image
 		}
 		img.finishLayers()
 		imgs = append(imgs, img)
+	}
+	if len(imgs) == 0 && len(skipped) > 0 {
+		return nil, skipped[0]
+	}
+	for _, err := range skipped {
+		r.sc.Stats.Error(SkipImage, err)
 	}
 	if len(imgs) == 0 {
 		if want != "" {

@@ -73,6 +73,11 @@ func TestRegistry(t *testing.T) {
 	if im := c.bySecret(tok(4))[0].Image; im.Ref != ref || im.Digest != d.String() || im.LayerMediaType != "application/vnd.oci.image.layer.v1.tar+gzip" {
 		t.Errorf("info %+v", im)
 	}
+	// A single-platform image is refused for another explicit platform.
+	_, err = scanRefs(t, Options{Platform: "linux/arm64"}, ref)
+	if err == nil || !strings.Contains(err.Error(), "image "+ref+" is linux/amd64, not linux/arm64 (--platform)") {
+		t.Errorf("explicit platform: %v", err)
+	}
 	// By digest too.
 	c, err = scanRefs(t, Options{}, host+"/team/app@"+d.String())
 	if err != nil || len(c.bySecret(tok(4))) != 1 {
@@ -139,8 +144,8 @@ func TestRegistryAuth(t *testing.T) {
 
 	// No credentials: refused, and the message says so without leaking.
 	_, err := scanRefs(t, Options{}, ref)
-	if err == nil || !strings.Contains(err.Error(), "image "+ref+": registry refused access (HTTP 401") {
-		t.Fatalf("no credentials: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "image "+ref+": registry refused access (HTTP 401") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("no credentials: %q", err)
 	}
 
 	// Wrong credentials in the docker config.
@@ -207,6 +212,10 @@ func TestRegistryErrors(t *testing.T) {
 	_, err = scanRefs(t, Options{}, gone)
 	if err == nil || !strings.Contains(err.Error(), "image "+gone+": ") || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("no registry: %v", err)
+	}
+	_, err = scanRefs(t, Options{}, gone, host+"/nope:1")
+	if err == nil || !strings.Contains(err.Error(), "none of the 2 images could be read: image "+gone+": ") || !strings.Contains(err.Error(), "; image "+host+"/nope:1: not found") {
+		t.Errorf("two bad refs: %v", err)
 	}
 	c, err = scanRefs(t, Options{}, gone, ref)
 	if err != nil {

@@ -115,6 +115,9 @@ func (r *run) resolveRemote(ctx context.Context, ref string) ([]*image, error) {
 		err = registryError(ref, err)
 	}
 	r.setConfig(out, cfg, err)
+	if err := r.checkPlatform(out); err != nil {
+		return nil, err
+	}
 	if out.platform == "" {
 		out.platform = platName
 	}
