@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,10 @@ type Options struct {
 	// WholeChunk runs candidate regexes over whole chunks instead of windows
 	// around keyword hits (for benchmarks and debugging).
 	WholeChunk bool
+	// LabelRules tags CPU profile samples with the rule whose regex runs
+	// (pprof label "rule"), to find expensive rules: `go tool pprof -tags`.
+	// It costs an allocation per rule run; leave it off otherwise.
+	LabelRules bool
 }
 
 // Engine runs a rule set over content. It is safe for concurrent use.
@@ -60,6 +65,23 @@ type Engine struct {
 // bytes, for benchmarks and tuning.
 func (e *Engine) Counters() (calls, bytes int64) {
 	return e.regexCalls.Load(), e.regexBytes.Load()
+}
+
+// runWindow runs a rule's regex over window w of data and appends the
+// matches.
+func (e *Engine) runWindow(r *rule, re *re2.Regexp, data []byte, w window, ms []match) []match {
+	cutStart := w.start > 0 && data[w.start-1] != '\n'
+	cutEnd := w.end < len(data) && data[w.end] != '\n'
+	for _, m := range re.FindAllSubmatchIndex(data[w.start:w.end], -1) {
+		// Windows reach lineReach bytes past where a match holding the
+		// keyword can be, so a match touching a window edge cut inside a
+		// line saw a false boundary ($, ^, \b): drop it.
+		if cutStart && m[0] == 0 || cutEnd && m[1] == w.end-w.start {
+			continue
+		}
+		ms = append(ms, e.candidate(r, data, w.start, m))
+	}
+	return ms
 }
 
 // rule is a compiled rules.Rule.
@@ -300,19 +322,16 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 			ws = mergeWindows(data, ws)
 		}
 		e.regexCalls.Add(int64(len(ws)))
-		for _, w := range ws {
-			e.regexBytes.Add(int64(w.end - w.start))
-			cutStart := w.start > 0 && data[w.start-1] != '\n'
-			cutEnd := w.end < len(data) && data[w.end] != '\n'
-			for _, m := range re.FindAllSubmatchIndex(data[w.start:w.end], -1) {
-				// Windows reach lineReach bytes past where a match holding
-				// the keyword can be, so a match touching a window edge cut
-				// inside a line saw a false boundary ($, ^, \b): drop it.
-				if cutStart && m[0] == 0 || cutEnd && m[1] == w.end-w.start {
-					continue
-				}
-				ms = append(ms, e.candidate(r, data, w.start, m))
+		run := func() {
+			for _, w := range ws {
+				e.regexBytes.Add(int64(w.end - w.start))
+				ms = e.runWindow(r, re, data, w, ms)
 			}
+		}
+		if e.opts.LabelRules {
+			pprof.Do(ctx, pprof.Labels("rule", r.r.ID), func(context.Context) { run() })
+		} else {
+			run()
 		}
 	}
 	ms = e.resolve(ms)

@@ -20,7 +20,8 @@ func main() {
 	cfgPath := flag.String("c", "", "config (default: embedded)")
 	dir := flag.String("dir", "", "scan files under dir")
 	whole := flag.Bool("whole", false, "whole-chunk mode")
-	prof := flag.String("cpuprofile", "", "write a CPU profile")
+	prof := flag.String("cpuprofile", "", "write a CPU profile (with -labels: samples tagged by rule; go tool pprof -tags)")
+	labels := flag.Bool("labels", false, "tag profile samples with rule ids")
 	flag.Parse()
 	var cfg *rules.Config
 	var err error
@@ -33,7 +34,7 @@ func main() {
 		fmt.Println("ERR", err)
 		os.Exit(1)
 	}
-	e, err := detect.New(cfg, detect.Options{WholeChunk: *whole})
+	e, err := detect.New(cfg, detect.Options{WholeChunk: *whole, LabelRules: *labels})
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
