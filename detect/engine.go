@@ -38,6 +38,11 @@ type Options struct {
 	// WholeChunk runs candidate regexes over whole chunks instead of windows
 	// around keyword hits (for benchmarks and debugging).
 	WholeChunk bool
+	// StdlibBytes is how many bytes a rule scans with Go's regexp before
+	// it is compiled with RE2 (default 8 KiB; negative: RE2 from the start).
+	// RE2 costs about a millisecond to compile and a fixed ~0.5 µs a call,
+	// so rules that only ever see a few short windows are cheaper without it.
+	StdlibBytes int
 	// LabelRules tags CPU profile samples with the rule whose regex runs
 	// (pprof label "rule"), to find expensive rules: `go tool pprof -tags`.
 	// It costs an allocation per rule run; leave it off otherwise.
@@ -69,7 +74,7 @@ func (e *Engine) Counters() (calls, bytes int64) {
 
 // runWindow runs a rule's regex over window w of data and appends the
 // matches.
-func (e *Engine) runWindow(r *rule, re *re2.Regexp, data []byte, w window, ms []match) []match {
+func (e *Engine) runWindow(r *rule, re finder, data []byte, w window, ms []match) []match {
 	cutStart := w.start > 0 && data[w.start-1] != '\n'
 	cutEnd := w.end < len(data) && data[w.end] != '\n'
 	for _, m := range re.FindAllSubmatchIndex(data[w.start:w.end], -1) {
@@ -97,14 +102,24 @@ type rule struct {
 	lines    int // most newlines a match can span, or unbounded
 	hasRegex bool
 
-	once   sync.Once
-	re     *re2.Regexp
-	reErr  error
-	groups int
+	once    sync.Once
+	re      *re2.Regexp
+	reErr   error
+	reReady atomic.Bool
+	groups  int
+
+	// Before RE2 is worth compiling, the rule runs on Go's regexp.
+	stdOnce sync.Once
+	std     *regexp.Regexp
+	stdErr  error
+	seen    atomic.Int64 // bytes scanned so far
 
 	// prepare fills the fields above it that need parsing (allow,
 	// before, after, lines, groups) on first use: a 900-rule set costs
 	// a few milliseconds to set up, not hundreds.
+	allowOnce sync.Once
+	allowErr  error
+
 	prepOnce sync.Once
 	prepErr  error
 	prepared atomic.Bool
@@ -118,14 +133,6 @@ func (r *rule) prepare() error {
 	}
 	r.prepOnce.Do(func() {
 		defer r.prepared.Store(true)
-		for _, a := range r.r.Allowlists {
-			ca, err := compileAllowlist(a)
-			if err != nil {
-				r.prepErr = fmt.Errorf("rule %s: %w", r.r.ID, err)
-				return
-			}
-			r.allow = append(r.allow, ca)
-		}
 		if !r.hasRegex {
 			return
 		}
@@ -159,6 +166,9 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 	}
 	if opts.MaxDecodedBytes == 0 {
 		opts.MaxDecodedBytes = 4 << 20
+	}
+	if opts.StdlibBytes == 0 {
+		opts.StdlibBytes = 8 << 10
 	}
 	e := &Engine{opts: opts, byID: map[string]*rule{}}
 	var keywords []string
@@ -238,9 +248,49 @@ func (r *rule) compile() (*re2.Regexp, error) {
 		r.re, r.reErr = experimental.CompileLatin1(r.r.Regex)
 		if r.reErr != nil {
 			r.reErr = fmt.Errorf("rule %s: compile regex: %w", r.r.ID, r.reErr)
+			return
 		}
+		r.reReady.Store(true)
 	})
 	return r.re, r.reErr
+}
+
+// allowlists compiles the rule's allowlists on first use: most rules that
+// run never match, and never need them.
+func (r *rule) allowlists() ([]*allowlist, error) {
+	r.allowOnce.Do(func() {
+		for _, a := range r.r.Allowlists {
+			ca, err := compileAllowlist(a)
+			if err != nil {
+				r.allowErr = fmt.Errorf("rule %s: %w", r.r.ID, err)
+				return
+			}
+			r.allow = append(r.allow, ca)
+		}
+	})
+	return r.allow, r.allowErr
+}
+
+// finder is what runWindow needs of a compiled regex.
+type finder interface {
+	FindAllSubmatchIndex(b []byte, n int) [][]int
+}
+
+// matcher returns the regex to scan n more bytes with: Go's regexp until
+// the rule has scanned limit bytes, RE2 from then on.
+func (r *rule) matcher(n, limit int) (finder, error) {
+	if r.reReady.Load() {
+		return r.re, nil
+	}
+	if limit > 0 && r.seen.Add(int64(n)) <= int64(limit) {
+		r.stdOnce.Do(func() {
+			r.std, r.stdErr = regexp.Compile(r.r.Regex)
+		})
+		if r.stdErr == nil {
+			return r.std, nil
+		}
+	}
+	return r.compile()
 }
 
 // CompileAll compiles every rule's regex now and returns the first error.
@@ -251,6 +301,9 @@ func (e *Engine) CompileAll() error {
 			if _, err := r.compile(); err != nil {
 				return err
 			}
+		}
+		if _, err := r.allowlists(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -311,8 +364,7 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 	var ms []match
 	for _, i := range s.touched {
 		r := e.rules[i]
-		re, err := r.compile()
-		if err != nil {
+		if err := r.prepare(); err != nil {
 			return nil, err
 		}
 		ws := s.windows[i]
@@ -320,6 +372,14 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 			ws = []window{{0, len(data)}}
 		} else {
 			ws = mergeWindows(data, ws)
+		}
+		n := 0
+		for _, w := range ws {
+			n += w.end - w.start
+		}
+		re, err := r.matcher(n, e.opts.StdlibBytes)
+		if err != nil {
+			return nil, err
 		}
 		e.regexCalls.Add(int64(len(ws)))
 		run := func() {
@@ -478,7 +538,10 @@ func (e *Engine) finish(m match, data []byte, loc Location, lc *lineCounter, ci 
 		}
 		return lineStr
 	}
-	for _, a := range r.allow {
+	// An allowlist that does not compile (rules.Validate prevents it) is
+	// ignored: a scanner should rather report than hide.
+	allow, _ := r.allowlists()
+	for _, a := range allow {
 		if a.allows(&loc, secret, matchText, line) {
 			return Finding{}, false
 		}
@@ -577,6 +640,9 @@ func (e *Engine) CompileErrors() []error {
 			continue
 		}
 		if _, err := r.compile(); err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: %w", r.r.File, r.r.Line, err))
+		}
+		if _, err := r.allowlists(); err != nil {
 			errs = append(errs, fmt.Errorf("%s:%d: %w", r.r.File, r.r.Line, err))
 		}
 	}

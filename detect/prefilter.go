@@ -49,11 +49,15 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 	}
 	// Trie, built straight into a dense goto table (-1: no edge).
 	nc := p.ncls
-	delta := make([]int32, nc, nc*64)
+	maxStates := 1
+	for _, k := range keywords {
+		maxStates += len(k)
+	}
+	delta := make([]int32, nc, nc*maxStates)
 	for c := range delta {
 		delta[c] = -1
 	}
-	outs := [][]int{nil}
+	outs := make([][]int, 1, maxStates)
 	for ki, k := range keywords {
 		st := 0
 		for i := 0; i < len(k); i++ {
@@ -62,8 +66,10 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 			if nx < 0 {
 				nx = int32(len(outs))
 				outs = append(outs, nil)
-				for j := 0; j < nc; j++ {
-					delta = append(delta, -1)
+				base := len(delta)
+				delta = delta[:base+nc]
+				for j := base; j < base+nc; j++ {
+					delta[j] = -1
 				}
 				delta[st*nc+c] = nx
 			}

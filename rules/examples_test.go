@@ -21,13 +21,28 @@ func TestDefaultRuleExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := detect.New(cfg, detect.Options{MaxDecodeDepth: -1})
+	// Rules run on Go's regexp until they have scanned enough bytes to be
+	// worth compiling with RE2; examples must behave the same on both.
+	re2Eng, err := detect.New(cfg, detect.Options{MaxDecodeDepth: -1, StdlibBytes: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := eng.CompileAll(); err != nil {
+	if err := re2Eng.CompileAll(); err != nil {
 		t.Fatal(err)
 	}
+	stdEng, err := detect.New(cfg, detect.Options{MaxDecodeDepth: -1, StdlibBytes: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		eng  *detect.Engine
+	}{{"re2", re2Eng}, {"stdlib", stdEng}} {
+		t.Run(c.name, func(t *testing.T) { runExamples(t, cfg, c.eng) })
+	}
+}
+
+func runExamples(t *testing.T, cfg *rules.Config, eng *detect.Engine) {
 	ctx := context.Background()
 	for _, r := range cfg.Rules {
 		t.Run(r.ID, func(t *testing.T) {

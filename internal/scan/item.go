@@ -54,6 +54,10 @@ const inMemoryLimit = 8 << 20
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// readerPool recycles the buffered readers items are peeked through: a
+// fresh 16 KiB buffer per file was a measurable share of a scan.
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+
 // ScanItem scans one item. size is its length, or -1 when unknown. r is
 // read once. An item over the size limit is counted and skipped; a binary
 // item is skipped unless it is an archive this scanner opens. Read errors
@@ -81,7 +85,12 @@ func (s *Scanner) scanItem(ctx context.Context, loc detect.Location, r io.Reader
 		s.Stats.SkipItem(SkipAllowlisted, loc.Path)
 		return nil
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		readerPool.Put(br)
+	}()
 	head, err := br.Peek(8192)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return fmt.Errorf("%s: %w", loc.Path, err)
