@@ -70,12 +70,9 @@ func ScanChanges(ctx context.Context, path string, opts ChangeOptions, sc *scan.
 		}
 		idx = &index.Index{Version: 2}
 	}
-	ps, err := openPacks(rp, 16<<20, func(err error) { sc.Stats.Error(SkipCorruptObject, err) })
-	if err != nil {
-		return nil, err
-	}
-	defer ps.close()
-	or := newObjReader(ps, rp.main)
+	// A staged scan reads a few dozen objects: go-git's own reader is
+	// quicker to open than the pack reader, which indexes every pack.
+	or := newObjReader(&packSet{cache: newObjCache(1 << 20)}, rp.main)
 	tc := newTreeCache(or, 1024)
 	var headTree plumbing.Hash
 	if ref, err := rp.r.Head(); err == nil {

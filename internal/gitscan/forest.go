@@ -62,7 +62,7 @@ func (p *pack) headers() (*packHeaders, error) {
 			}
 			hs.base[i] = j
 		case plumbing.REFDeltaObject:
-			if bo, err := p.idx.FindOffset(h.ref); err == nil {
+			if bo, ok := p.find(h.ref); ok {
 				if j, ok := p.index(bo); ok {
 					hs.base[i] = j
 					continue

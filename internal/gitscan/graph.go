@@ -123,8 +123,8 @@ type selection struct {
 func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, sel selection) (*graph, error) {
 	// Commits lie together in packs, newest first: read them through a
 	// window.
-	or.windowed = true
-	defer func() { or.windowed = false }()
+	or.windowed = 64 << 10
+	defer func() { or.windowed = 0 }()
 	shallow := map[plumbing.Hash]bool{}
 	if hs, err := rp.main.Shallow(); err == nil {
 		for _, h := range hs {

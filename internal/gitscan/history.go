@@ -332,8 +332,8 @@ func (h *history) scanAll(ctx context.Context) error {
 		next[id] = -1
 		found := false
 		for pi, p := range h.ps.packs {
-			off, err := p.idx.FindOffset(it.blob)
-			if err != nil {
+			off, ok := p.find(it.blob)
+			if !ok {
 				continue
 			}
 			j, ok := p.index(off)

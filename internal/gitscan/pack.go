@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"compress/zlib"
 	"container/list"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"sync"
 
@@ -85,25 +87,60 @@ func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
 		return nil, fmt.Errorf("pack %s: %w", h, err)
 	}
 	p := &pack{name: base + ".pack", f: f, idx: idx, end: st.Size() - 20}
-	it, err := idx.Entries()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
-	}
-	for {
-		e, err := it.Next()
-		if err == io.EOF {
-			break
+	// The offsets, read straight from the index's tables.
+	for k := range idx.Offset32 {
+		o32 := idx.Offset32[k]
+		for i := 0; i+4 <= len(o32); i += 4 {
+			off, err := idxOffset(idx, o32[i:i+4])
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
+			}
+			p.offsets = append(p.offsets, off)
 		}
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
-		}
-		p.offsets = append(p.offsets, int64(e.Offset))
 	}
-	it.Close()
-	sort.Slice(p.offsets, func(i, j int) bool { return p.offsets[i] < p.offsets[j] })
+	slices.Sort(p.offsets)
 	return p, nil
+}
+
+// idxOffset decodes a 4-byte offset entry, following it to the 64-bit
+// table when its high bit is set.
+func idxOffset(idx *idxfile.MemoryIndex, b []byte) (int64, error) {
+	o := binary.BigEndian.Uint32(b)
+	if o&(1<<31) == 0 {
+		return int64(o), nil
+	}
+	i := 8 * int(o&^(1<<31))
+	if i+8 > len(idx.Offset64) {
+		return 0, errors.New("64-bit offset out of range")
+	}
+	return int64(binary.BigEndian.Uint64(idx.Offset64[i : i+8])), nil
+}
+
+// find returns the offset of object h in the pack. It is go-git's
+// MemoryIndex.FindOffset without its side effect (which records every
+// lookup in a map under a lock).
+func (p *pack) find(h plumbing.Hash) (int64, bool) {
+	idx := p.idx
+	k := idx.FanoutMapping[h[0]]
+	if k < 0 || k >= len(idx.Names) {
+		return 0, false
+	}
+	names := idx.Names[k]
+	lo, hi := 0, len(names)/20
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch c := bytes.Compare(h[:], names[m*20:m*20+20]); {
+		case c == 0:
+			off, err := idxOffset(idx, idx.Offset32[k][m*4:m*4+4])
+			return off, err == nil
+		case c < 0:
+			hi = m
+		default:
+			lo = m + 1
+		}
+	}
+	return 0, false
 }
 
 func (ps *packSet) close() {
@@ -201,10 +238,10 @@ var errCorrupt = errors.New("corrupt object")
 
 // objReader reads objects for one goroutine.
 type objReader struct {
-	// windowed makes reads fill win, a window of one pack's bytes, so
-	// that objects stored together (the commits, in recency order) cost
-	// one read. Objects read in any other order are read alone.
-	windowed bool
+	// windowed, when > 0, makes reads fill win with that many bytes of
+	// the pack, so that objects stored together (commits, in recency
+	// order; the trees of a commit) cost one read.
+	windowed int
 	win      []byte
 	winPack  *pack
 	winOff   int64
@@ -227,8 +264,8 @@ func newObjReader(ps *packSet, st *filesystem.Storage) *objReader {
 // larger objects return errTooLarge without being decoded.
 func (r *objReader) get(h plumbing.Hash, max int64) (plumbing.ObjectType, []byte, error) {
 	for i, p := range r.ps.packs {
-		off, err := p.idx.FindOffset(h)
-		if err != nil {
+		off, ok := p.find(h)
+		if !ok {
 			continue
 		}
 		typ, data, err := r.at(i, off, max)
@@ -322,8 +359,8 @@ func (r *objReader) at(pi int, off int64, max int64) (plumbing.ObjectType, []byt
 			cur = h.base
 			continue
 		}
-		bo, err := p.idx.FindOffset(h.ref)
-		if err != nil {
+		bo, ok := p.find(h.ref)
+		if !ok {
 			// A base in another pack or loose: read it whole.
 			t, d, err := r.get(h.ref, 0)
 			if err != nil {
@@ -372,8 +409,8 @@ func (r *objReader) readRaw(p *pack, off int64) (rawObject, error) {
 	if r.winPack == p && off >= r.winOff && off+n <= r.winOff+int64(len(r.win)) {
 		return parseHeader(r.win[off-r.winOff:off-r.winOff+n], off)
 	}
-	const window = 64 << 10
-	if !r.windowed || n > window {
+	window := int64(r.windowed)
+	if window == 0 || n > window {
 		if int64(cap(r.raw)) < n {
 			r.raw = make([]byte, n)
 		}
@@ -383,7 +420,7 @@ func (r *objReader) readRaw(p *pack, off int64) (rawObject, error) {
 		}
 		return parseHeader(b, off)
 	}
-	if r.win == nil {
+	if int64(cap(r.win)) < window {
 		r.win = make([]byte, window)
 	}
 	m, err := p.f.ReadAt(r.win[:window], off)
