@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
@@ -91,4 +92,35 @@ func BenchmarkHistoryRepo(b *testing.B) {
 		bytes = sc.Stats.Bytes.Load()
 	}
 	b.SetBytes(bytes)
+}
+
+// BenchmarkStaged10 scans 10 staged files in the generated 5k-commit repo
+// (the pre-commit case), with a warm engine: it measures the git side.
+func BenchmarkStaged10(b *testing.B) {
+	dir := benchRepo(b, 5000)
+	out, err := exec.Command("git", "-C", dir, "ls-files").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	files := strings.Fields(string(out))[:10]
+	for _, f := range files {
+		p := filepath.Join(dir, f)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, append(data, "\n// staged edit\nvar x = 1\n"...), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runGit(b, dir, 0, append([]string{"add"}, files...)...)
+	b.Cleanup(func() { runGit(b, dir, 0, "reset", "-q", "--hard") })
+	sc := defaultScanner(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := ScanChanges(context.Background(), dir, ChangeOptions{Staged: true}, sc)
+		if err != nil || res.Files != 10 {
+			b.Fatalf("ScanChanges: %v, %+v", err, res)
+		}
+	}
 }

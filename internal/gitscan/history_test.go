@@ -4,11 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/leakhound/leakhound/detect"
 )
@@ -358,5 +361,52 @@ func TestHistoryCancel(t *testing.T) {
 	cancel()
 	if _, err := ScanHistory(ctx, r.dir, allRefs(), sc); err != context.Canceled {
 		t.Errorf("cancelled scan: err = %v, want context.Canceled", err)
+	}
+}
+
+func TestHistoryCorruptPackEntry(t *testing.T) {
+	r := newTestRepo(t)
+	files := map[string]string{}
+	for i := 0; i < 6; i++ {
+		files[fmt.Sprintf("f%d.txt", i)] = fmt.Sprintf("file %d %s\nk=%s\n", i, strings.Repeat(fmt.Sprint(i*7919), 50), secret(200+i))
+	}
+	r.commit("files", files)
+	r.git("repack", "-adq")
+	bad := r.git("rev-parse", "HEAD:f2.txt")
+	// Overwrite the compressed bytes of f2.txt's blob inside the pack.
+	rp, err := openRepo(r.dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := openPacks(rp, 1<<20, func(err error) { t.Fatal(err) })
+	if err != nil || len(ps.packs) != 1 {
+		t.Fatalf("packs: %v", err)
+	}
+	off, ok := ps.packs[0].find(plumbing.NewHash(bad))
+	packPath := filepath.Join(r.dir, ".git", ps.packs[0].name)
+	ps.close()
+	rp.close()
+	if !ok {
+		t.Fatal("blob not in pack")
+	}
+	f, err := os.OpenFile(packPath, os.O_RDWR, 0)
+	if err != nil {
+		os.Chmod(packPath, 0o644)
+		if f, err = os.OpenFile(packPath, os.O_RDWR, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0xff}, 12), off+4); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	fs, _, st := scanHistory(t, r.dir, allRefs())
+	if len(fs) != 5 || slices.Contains(secretsOf(fs), secret(202)) {
+		t.Errorf("got %v, want the 5 readable secrets", secretsOf(fs))
+	}
+	errs, _ := st.Errors()
+	if st.Skipped()[SkipCorruptObject] != 1 || len(errs) != 1 || !strings.Contains(errs[0], "f2.txt") || !strings.Contains(errs[0], bad) {
+		t.Errorf("skipped %v, errors %q: want one corrupt object naming f2.txt and %s", st.Skipped(), errs, bad)
 	}
 }
