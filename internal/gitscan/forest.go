@@ -9,7 +9,6 @@ import (
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 )
 
 // Decoding blobs in delta order. Packs store each file's versions as delta
@@ -159,7 +158,8 @@ func (r *objReader) decodeTree(ctx context.Context, fp *forestPlan, root int32, 
 				var d []byte
 				d, err = r.inflate(raw)
 				if err == nil {
-					data, err = packfile.PatchDelta(data, d)
+					data, err = applyDelta(r.level(0), data, d)
+					r.keep(0, data)
 				}
 			}
 		}
@@ -172,15 +172,17 @@ func (r *objReader) decodeTree(ctx context.Context, fp *forestPlan, root int32, 
 		var raw rawObject
 		raw, err = r.readRaw(p, off)
 		if err == nil {
-			data, err = r.inflate(raw)
+			data, err = r.inflateInto(r.level(0), raw)
+			r.keep(0, data)
 		}
 	}
-	r.descend(ctx, fp, root, typ, data, err, max, visit)
+	r.descend(ctx, fp, root, 0, typ, data, err, max, visit)
 }
 
 // descend visits node (decoded as data, or failed with err) and decodes
-// its children from it.
-func (r *objReader) descend(ctx context.Context, fp *forestPlan, node int32, typ plumbing.ObjectType, data []byte, err error, max int64, visit visitFunc) {
+// its children from it. Each depth decodes into its own reused buffer: a
+// node's content lives until its subtree is done.
+func (r *objReader) descend(ctx context.Context, fp *forestPlan, node int32, depth int, typ plumbing.ObjectType, data []byte, err error, max int64, visit visitFunc) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -193,13 +195,16 @@ func (r *objReader) descend(ctx context.Context, fp *forestPlan, node int32, typ
 	}
 	for c := fp.child[node]; c >= 0; c = fp.sibling[c] {
 		if err != nil {
-			r.descend(ctx, fp, c, typ, nil, err, max, visit)
+			r.descend(ctx, fp, c, depth+1, typ, nil, err, max, visit)
 			continue
 		}
 		raw, cerr := r.readRaw(p, p.offsets[c])
 		var d, out []byte
 		if cerr == nil {
-			d, cerr = r.inflate(raw)
+			d, cerr = r.inflateInto(r.delta, raw)
+			if cap(d) > cap(r.delta) {
+				r.delta = d[:0]
+			}
 		}
 		if cerr == nil {
 			if fp.isLeafWanted(c) && max > 0 {
@@ -208,8 +213,11 @@ func (r *objReader) descend(ctx context.Context, fp *forestPlan, node int32, typ
 					continue
 				}
 			}
-			out, cerr = packfile.PatchDelta(data, d)
+			out, cerr = applyDelta(r.level(depth+1), data, d)
+			if cerr == nil {
+				r.keep(depth+1, out)
+			}
 		}
-		r.descend(ctx, fp, c, typ, out, cerr, max, visit)
+		r.descend(ctx, fp, c, depth+1, typ, out, cerr, max, visit)
 	}
 }

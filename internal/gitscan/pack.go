@@ -16,7 +16,6 @@ import (
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -253,6 +252,26 @@ type objReader struct {
 	zbr  bytes.Reader
 	br   bytes.Reader  // the blob being scanned
 	bufr *bufio.Reader // reused around br
+
+	// Buffers reused while decoding delta trees: one per depth, and one
+	// for the delta being applied.
+	levels [][]byte
+	delta  []byte
+}
+
+// level returns the reusable buffer of a delta-tree depth.
+func (r *objReader) level(depth int) []byte {
+	for len(r.levels) <= depth {
+		r.levels = append(r.levels, nil)
+	}
+	return r.levels[depth]
+}
+
+// keep records a depth's buffer after it was grown.
+func (r *objReader) keep(depth int, b []byte) {
+	if cap(b) > cap(r.levels[depth]) {
+		r.levels[depth] = b[:0]
+	}
 }
 
 func newObjReader(ps *packSet, st *filesystem.Storage) *objReader {
@@ -372,7 +391,7 @@ func (r *objReader) at(pi int, off int64, max int64) (plumbing.ObjectType, []byt
 		cur = bo
 	}
 	for i := len(chain) - 1; i >= 0; i-- {
-		out, err := packfile.PatchDelta(base, chain[i].data)
+		out, err := applyDelta(nil, base, chain[i].data)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -494,6 +513,12 @@ func parseHeader(b []byte, off int64) (rawObject, error) {
 
 // inflate decompresses a raw object into a new buffer of its size.
 func (r *objReader) inflate(o rawObject) ([]byte, error) {
+	return r.inflateInto(nil, o)
+}
+
+// inflateInto decompresses a raw object into dst's storage (grown as
+// needed).
+func (r *objReader) inflateInto(dst []byte, o rawObject) ([]byte, error) {
 	if o.size < 0 || o.size > 1<<34 {
 		return nil, fmt.Errorf("bad object size %d", o.size)
 	}
@@ -507,7 +532,10 @@ func (r *objReader) inflate(o rawObject) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, o.size)
+	if int64(cap(dst)) < o.size {
+		dst = make([]byte, o.size)
+	}
+	out := dst[:o.size]
 	if _, err := io.ReadFull(r.zr, out); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package gitscan
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -81,6 +82,44 @@ func TestPackReaderMatchesGoGit(t *testing.T) {
 			}
 			if n < 40 {
 				t.Errorf("only %d objects compared", n)
+			}
+
+			// The delta-tree decoder yields the same content for every
+			// object, each exactly once.
+			p := ps.packs[0]
+			hs, err := p.headers()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wanted := make([]int32, len(p.offsets))
+			next := make([]int32, len(p.offsets))
+			hashOf := map[int64]plumbing.Hash{}
+			iter, _ = rp.main.IterEncodedObjects(plumbing.AnyObject)
+			iter.ForEach(func(o plumbing.EncodedObject) error {
+				off, _ := p.find(o.Hash())
+				hashOf[off] = o.Hash()
+				return nil
+			})
+			for i := range wanted {
+				wanted[i], next[i] = int32(i), -1
+			}
+			plan := planForest(0, hs, wanted, next)
+			seen := 0
+			for _, root := range plan.roots {
+				or.decodeTree(context.Background(), plan, root, 0, func(first int32, typ plumbing.ObjectType, data []byte, err error) {
+					seen++
+					h := hashOf[p.offsets[first]]
+					if err != nil {
+						t.Errorf("%s: %v", h, err)
+						return
+					}
+					if got := plumbing.ComputeHash(typ, data); got != h {
+						t.Errorf("object at %d: content hashes to %s, want %s", p.offsets[first], got, h)
+					}
+				})
+			}
+			if seen != len(p.offsets) {
+				t.Errorf("delta trees visited %d objects, want %d", seen, len(p.offsets))
 			}
 		})
 	}
