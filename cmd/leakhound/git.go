@@ -93,7 +93,10 @@ See docs/git.md.`,
 		}
 		return runScan(cmd, f, path, func(ctx context.Context, sc *scan.Scanner) error {
 			if staged || worktree {
-				res, err := gitscan.ScanChanges(ctx, path, gitscan.ChangeOptions{Staged: staged, Worktree: worktree}, sc)
+				// --worktree covers everything uncommitted: the staged
+				// part (index against HEAD) and the rest (working tree
+				// against the index).
+				res, err := gitscan.ScanChanges(ctx, path, gitscan.ChangeOptions{Staged: true, Worktree: worktree}, sc)
 				if err != nil {
 					return err
 				}

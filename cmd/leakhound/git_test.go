@@ -59,12 +59,26 @@ func TestGitHistoryAndStaged(t *testing.T) {
 	if code != 1 || len(fs) != 1 || fs[0].StartLine != 3 || fs[0].Git.Stage != "staged" || strings.Contains(out, other) {
 		t.Fatalf("--pre-commit: exit %d, findings %+v, stderr %s", code, fs, errs)
 	}
+	// --worktree alone: history plus everything uncommitted, staged or not.
+	out, errs, code = cli(t, dir, "", "git", "--worktree", "-q", "-f", "json", "--redact")
+	var stages []string
+	for _, f := range decode(t, out) {
+		stages = append(stages, f.Git.Stage)
+	}
+	if code != 1 || strings.Join(stages, ",") != ",staged" {
+		t.Errorf("--worktree with a staged secret: exit %d, stages %q (%s); want history and staged findings", code, stages, errs)
+	}
 	gitT(t, dir, "reset", "-q")
 	if _, errs, code := cli(t, dir, "", "git", "--staged", "-q"); code != 0 {
 		t.Errorf("nothing staged: exit %d (%s)", code, errs)
 	}
-	if _, errs, code := cli(t, dir, "", "git", "--worktree", "-q", "-f", "json"); code != 1 {
-		t.Errorf("--worktree with an unstaged secret: exit %d (%s)", code, errs)
+	out, errs, code = cli(t, dir, "", "git", "--worktree", "-q", "-f", "json", "--redact")
+	stages = nil
+	for _, f := range decode(t, out) {
+		stages = append(stages, f.Git.Stage)
+	}
+	if code != 1 || strings.Join(stages, ",") != ",worktree" {
+		t.Errorf("--worktree with an unstaged secret: exit %d, stages %q (%s)", code, stages, errs)
 	}
 
 	// Usage errors and bad input exit 2 with a message naming the input.
