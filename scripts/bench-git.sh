@@ -33,7 +33,7 @@ done
 [ -x /usr/bin/time ] || { echo "bench-git: /usr/bin/time (GNU time) is needed for peak RSS" >&2; exit 2; }
 
 go build -o "$WORK/leakhound" ./cmd/leakhound
-go build -o "$WORK/gitgen" ./internal/gitscan/gitgen/cmd
+go build -o "$WORK/gitgen" ./internal/gitscan/gitgen/gitgen
 GITLEAKS=""
 if [ -z "${NO_GITLEAKS:-}" ]; then
 	GOBIN="$WORK/bin" go install -tags gore2regex github.com/zricethezav/gitleaks/v8@v8.30.1

@@ -1,6 +1,6 @@
 // Command gitgen writes a synthetic git history as a fast-import stream:
 //
-//	git init -q repo && go run ./internal/gitscan/gitgen/cmd -commits 50000 | git -C repo fast-import --quiet
+//	git init -q repo && go run ./internal/gitscan/gitgen/gitgen -commits 50000 | git -C repo fast-import --quiet
 package main
 
 import (
