@@ -133,6 +133,8 @@ type run struct {
 	seed     maphash.Seed
 	cache    *contentCache
 
+	bufs sync.Pool // *[]byte buffers for files read whole
+
 	mu     sync.Mutex
 	shared map[string]*sharedLayer // layer results by layer key
 	stores []interface{ close() error }
@@ -154,6 +156,7 @@ func newRun(opts Options, sc *scan.Scanner) (*run, error) {
 		opts.Keychain = authn.DefaultKeychain
 	}
 	r := &run{opts: opts, sc: sc, seed: maphash.MakeSeed(), cache: newContentCache(), shared: map[string]*sharedLayer{}}
+	r.bufs.New = func() any { return new([]byte) }
 	p := opts.Platform
 	if p == "" {
 		p = DefaultPlatform
@@ -203,7 +206,7 @@ func (r *run) scanImages(ctx context.Context, imgs []*image) error {
 			defer workers.Done()
 			for j := range jobs {
 				if ctx.Err() == nil {
-					j.img.results[j.idx] = r.layer(ctx, j.img, j.img.layers[j.idx])
+					j.img.results[j.idx] = r.layer(ctx, j.img.layers[j.idx])
 				}
 				j.img.wg.Done()
 			}
@@ -226,15 +229,15 @@ func (r *run) scanImages(ctx context.Context, imgs []*image) error {
 	return ctx.Err()
 }
 
-// layer returns the result of reading layer l of img, shared with other
+// layer returns the result of reading layer l, shared with the other
 // images (and other places in this image) that hold the same layer.
-func (r *run) layer(ctx context.Context, img *image, l *layerRef) *layerResult {
+func (r *run) layer(ctx context.Context, l *layerRef) *layerResult {
 	r.mu.Lock()
 	e := r.shared[l.key]
 	if !e.started {
 		e.started = true
 		r.mu.Unlock()
-		e.res = r.readLayer(ctx, img, l)
+		e.res = r.readLayer(ctx, l)
 		close(e.done)
 		return e.res
 	}
@@ -249,7 +252,7 @@ func (r *run) layer(ctx context.Context, img *image, l *layerRef) *layerResult {
 		return e.res
 	}
 	// The first reader failed: this image may have a good copy.
-	return r.readLayer(ctx, img, l)
+	return r.readLayer(ctx, l)
 }
 
 // release drops the shared results that no image needs any more.

@@ -11,7 +11,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
@@ -59,12 +58,10 @@ func (r *run) mark(res *layerResult, p string, flag uint8) {
 	res.entries[r.hash(p)] |= flag
 }
 
-var bufPool = sync.Pool{New: func() any { return new([]byte) }}
-
 // readLayer streams layer l and scans each of its files. Problems are
 // recorded in the scan's stats, naming image and layer; what was read
 // before a problem is kept.
-func (r *run) readLayer(ctx context.Context, img *image, l *layerRef) *layerResult {
+func (r *run) readLayer(ctx context.Context, l *layerRef) *layerResult {
 	res := &layerResult{entries: map[uint64]uint8{}}
 	rc, err := l.open(ctx)
 	if err != nil {
@@ -85,7 +82,8 @@ func (r *run) readLayer(ctx context.Context, img *image, l *layerRef) *layerResu
 	}
 	defer closeDec()
 	ra := newReadahead(dr)
-	defer ra.Close()
+	// Closing the blob first unblocks a read-ahead stuck on the network.
+	defer ra.Close(rc.Close)
 	stream := &errReader{r: ra}
 	br := bufio.NewReaderSize(stream, 64<<10)
 	head, _ := br.Peek(512)
@@ -99,8 +97,8 @@ func (r *run) readLayer(ctx context.Context, img *image, l *layerRef) *layerResu
 		}
 		return res
 	}
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
+	bp := r.bufs.Get().(*[]byte)
+	defer r.bufs.Put(bp)
 	tr := tar.NewReader(br)
 	n := 0
 	for {
@@ -220,9 +218,10 @@ func maybeArchive(data []byte) bool {
 		bytes.HasPrefix(data, []byte{0x1f, 0x8b}) || len(data) >= 262 && string(data[257:262]) == "ustar"
 }
 
-var (
-	gzipMagic = []byte{0x1f, 0x8b}
-	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+// Magic numbers of compressed streams.
+const (
+	gzipMagic = "\x1f\x8b"
+	zstdMagic = "\x28\xb5\x2f\xfd"
 )
 
 // decompress detects gzip and zstd by their magic bytes (media types are
@@ -234,13 +233,13 @@ func decompress(r io.Reader) (io.Reader, func(), error) {
 		return nil, nil, err
 	}
 	switch {
-	case bytes.HasPrefix(head, gzipMagic):
+	case bytes.HasPrefix(head, []byte(gzipMagic)):
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, nil, fmt.Errorf("gzip: %w", err)
 		}
 		return zr, func() { zr.Close() }, nil
-	case bytes.HasPrefix(head, zstdMagic):
+	case bytes.HasPrefix(head, []byte(zstdMagic)):
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxZstdWindow))
 		if err != nil {
 			return nil, nil, fmt.Errorf("zstd: %w", err)

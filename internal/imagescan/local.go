@@ -112,7 +112,7 @@ func openTar(p string) (*tarStore, error) {
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
 	switch {
-	case bytes.HasPrefix(head, gzipMagic), bytes.HasPrefix(head, zstdMagic):
+	case bytes.HasPrefix(head, []byte(gzipMagic)), bytes.HasPrefix(head, []byte(zstdMagic)):
 		f.Close()
 		return nil, errors.New("compressed tarball: decompress it first (gunzip, zstd -d)")
 	case n == 0:

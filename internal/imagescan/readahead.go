@@ -85,23 +85,24 @@ func (ra *readahead) Read(p []byte) (int, error) {
 }
 
 // Close stops the reading goroutine and waits for it, so that the source
-// can be closed safely afterwards.
-func (ra *readahead) Close() error {
+// can be closed safely afterwards. unblock, if not nil, is called before
+// waiting, to end a read that could block (a network stream).
+func (ra *readahead) Close(unblock func() error) {
 	ra.once.Do(func() { close(ra.done) })
+	if unblock != nil {
+		unblock()
+	}
 	ra.wg.Wait()
-	return nil
 }
 
-// fill reads into b until it is full or the source fails; unlike
-// io.ReadFull it passes the source's error on unchanged.
+// fill reads into b what the source has (at least a byte, unless it
+// fails), without waiting for more: a stalled stream must not hold back
+// data already read. The source's error is passed on unchanged.
 func fill(r io.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
+	for i := 0; i < 100; i++ {
+		if n, err := r.Read(b); n > 0 || err != nil {
 			return n, err
 		}
 	}
-	return n, nil
+	return 0, io.ErrNoProgress
 }
