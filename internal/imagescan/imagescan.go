@@ -97,6 +97,7 @@ func Scan(ctx context.Context, refs []string, opts Options, sc *scan.Scanner) er
 	if err != nil {
 		return err
 	}
+	defer r.closeStores()
 	var imgs []*image
 	var errs []string
 	for _, ref := range refs {
@@ -114,7 +115,6 @@ func Scan(ctx context.Context, refs []string, opts Options, sc *scan.Scanner) er
 		}
 		imgs = append(imgs, got...)
 	}
-	defer r.closeStores()
 	if len(imgs) == 0 {
 		if len(errs) == 1 {
 			return errors.New(errs[0])
