@@ -41,8 +41,8 @@ type Options struct {
 	// Workers is the number of blobs read and scanned at once (default
 	// NumCPU).
 	Workers int
-	// CacheBytes is the object cache of each worker's storage (default
-	// 32 MiB).
+	// CacheBytes bounds the cache of decoded trees and delta bases
+	// (default 8 MiB).
 	CacheBytes int64
 }
 

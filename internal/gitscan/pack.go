@@ -15,7 +15,6 @@ import (
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -34,7 +33,7 @@ import (
 type pack struct {
 	name    string
 	f       billy.File
-	idx     *idxfile.MemoryIndex
+	idx     *packIndex
 	offsets []int64 // sorted object offsets
 	end     int64   // offset of the trailing checksum
 }
@@ -70,9 +69,22 @@ func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pack %s: %w", h, err)
 	}
-	idx := idxfile.NewMemoryIndex()
-	err = idxfile.NewDecoder(idxf).Decode(idx)
+	var raw []byte
+	if ist, err := fs.Stat(base + ".idx"); err == nil && ist.Size() > 0 && ist.Size() < 1<<40 {
+		raw = make([]byte, ist.Size())
+		_, err = io.ReadFull(idxf, raw)
+		if err != nil {
+			idxf.Close()
+			return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
+		}
+	} else {
+		raw, err = io.ReadAll(idxf)
+	}
 	idxf.Close()
+	if err != nil {
+		return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
+	}
+	idx, err := parseIdx(raw)
 	if err != nil {
 		return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
 	}
@@ -86,53 +98,79 @@ func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
 		return nil, fmt.Errorf("pack %s: %w", h, err)
 	}
 	p := &pack{name: base + ".pack", f: f, idx: idx, end: st.Size() - 20}
-	// The offsets, read straight from the index's tables.
-	for k := range idx.Offset32 {
-		o32 := idx.Offset32[k]
-		for i := 0; i+4 <= len(o32); i += 4 {
-			off, err := idxOffset(idx, o32[i:i+4])
-			if err != nil {
-				f.Close()
-				return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
-			}
-			p.offsets = append(p.offsets, off)
+	p.offsets = make([]int64, idx.n)
+	for i := range p.offsets {
+		off, ok := idx.offset(i)
+		if !ok {
+			f.Close()
+			return nil, fmt.Errorf("pack index %s.idx: 64-bit offset out of range", base)
 		}
+		if off < 12 || off >= p.end {
+			f.Close()
+			return nil, fmt.Errorf("pack index %s.idx: offset %d outside the pack", base, off)
+		}
+		p.offsets[i] = off
 	}
 	slices.Sort(p.offsets)
 	return p, nil
 }
 
-// idxOffset decodes a 4-byte offset entry, following it to the 64-bit
-// table when its high bit is set.
-func idxOffset(idx *idxfile.MemoryIndex, b []byte) (int64, error) {
-	o := binary.BigEndian.Uint32(b)
-	if o&(1<<31) == 0 {
-		return int64(o), nil
-	}
-	i := 8 * int(o&^(1<<31))
-	if i+8 > len(idx.Offset64) {
-		return 0, errors.New("64-bit offset out of range")
-	}
-	return int64(binary.BigEndian.Uint64(idx.Offset64[i : i+8])), nil
+// packIndex is a version 2 pack index (.idx), kept as the file's bytes.
+type packIndex struct {
+	n      int
+	fanout []byte // 256 big-endian uint32: objects with first byte <= i
+	names  []byte // n sorted 20-byte object names
+	off32  []byte // n 4-byte offsets (high bit: index into off64)
+	off64  []byte
 }
 
-// find returns the offset of object h in the pack. It is go-git's
-// MemoryIndex.FindOffset without its side effect (which records every
-// lookup in a map under a lock).
-func (p *pack) find(h plumbing.Hash) (int64, bool) {
-	idx := p.idx
-	k := idx.FanoutMapping[h[0]]
-	if k < 0 || k >= len(idx.Names) {
+// parseIdx checks a version 2 pack index and slices its tables.
+func parseIdx(b []byte) (*packIndex, error) {
+	if len(b) < 8+1024 || string(b[:4]) != "\xfftOc" || binary.BigEndian.Uint32(b[4:8]) != 2 {
+		return nil, errors.New("not a version 2 pack index")
+	}
+	fan := b[8 : 8+1024]
+	n := int(binary.BigEndian.Uint32(fan[1020:]))
+	rest := b[8+1024:]
+	if n < 0 || len(rest) < n*28+40 {
+		return nil, errors.New("truncated pack index")
+	}
+	idx := &packIndex{n: n, fanout: fan, names: rest[:n*20]}
+	rest = rest[n*20+n*4:] // skip the CRC32s
+	idx.off32 = rest[:n*4]
+	idx.off64 = rest[n*4 : len(rest)-40]
+	return idx, nil
+}
+
+// offset returns the pack offset of the i-th object (in name order).
+func (x *packIndex) offset(i int) (int64, bool) {
+	o := binary.BigEndian.Uint32(x.off32[i*4:])
+	if o&(1<<31) == 0 {
+		return int64(o), true
+	}
+	j := 8 * int(o&^(1<<31))
+	if j+8 > len(x.off64) {
 		return 0, false
 	}
-	names := idx.Names[k]
-	lo, hi := 0, len(names)/20
+	return int64(binary.BigEndian.Uint64(x.off64[j:])), true
+}
+
+// find returns the offset of object h in the pack.
+func (p *pack) find(h plumbing.Hash) (int64, bool) {
+	x := p.idx
+	lo := 0
+	if h[0] > 0 {
+		lo = int(binary.BigEndian.Uint32(x.fanout[4*(int(h[0])-1):]))
+	}
+	hi := int(binary.BigEndian.Uint32(x.fanout[4*int(h[0]):]))
+	if hi > x.n || lo > hi {
+		return 0, false
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		switch c := bytes.Compare(h[:], names[m*20:m*20+20]); {
+		switch c := bytes.Compare(h[:], x.names[m*20:m*20+20]); {
 		case c == 0:
-			off, err := idxOffset(idx, idx.Offset32[k][m*4:m*4+4])
-			return off, err == nil
+			return x.offset(m)
 		case c < 0:
 			hi = m
 		default:

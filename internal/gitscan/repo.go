@@ -16,10 +16,12 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
-// Storage tuning. go-git's default object cache is 96 MiB per storage; the
-// scan keeps one storage per worker, so each gets a smaller cache, enough
-// for the delta bases of trees and blobs being decoded. Objects above the
-// large-object threshold are streamed from the pack instead of being held.
+// Storage tuning. Packed objects are read by the pack reader (pack.go),
+// whose shared cache of delta bases is defaultCacheBytes. go-git storages
+// (one per goroutine: they are not safe for concurrent use) read the rest:
+// loose objects, alternates, refs and the index. Their object caches get
+// the same small bound instead of go-git's 96 MiB, and objects above the
+// large-object threshold are streamed instead of held.
 const (
 	defaultCacheBytes    = 8 << 20
 	largeObjectThreshold = 8 << 20
