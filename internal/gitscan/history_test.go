@@ -410,3 +410,39 @@ func TestHistoryCorruptPackEntry(t *testing.T) {
 		t.Errorf("skipped %v, errors %q: want one corrupt object naming f2.txt and %s", st.Skipped(), errs, bad)
 	}
 }
+
+// TestHistoryPacksAndLooseObjects scans a history spread over two packs and
+// loose objects, with delta chains, as a repository that was fetched into
+// twice and then committed to looks.
+func TestHistoryPacksAndLooseObjects(t *testing.T) {
+	r := newTestRepo(t)
+	body := strings.Repeat("some stable line of text in a file that changes\n", 40)
+	var commits []string
+	for i := 0; i < 12; i++ {
+		if i == 4 || i == 8 {
+			r.git("repack", "-dq") // a new pack with what is loose
+		}
+		commits = append(commits, r.commit(fmt.Sprint("c", i), map[string]string{
+			"big.txt": body + fmt.Sprintf("version %d\n", i) + "k=" + secret(300+i/3) + "\n",
+		}))
+	}
+	packs, _ := filepath.Glob(filepath.Join(r.dir, ".git", "objects", "pack", "*.pack"))
+	if len(packs) != 2 {
+		t.Fatalf("%d packs, want 2", len(packs))
+	}
+	fs, res, st := scanHistory(t, r.dir, allRefs())
+	if res.Commits != 12 || st.Items.Load() != 12 {
+		t.Errorf("commits %d, items %d; want 12 and 12", res.Commits, st.Items.Load())
+	}
+	if len(fs) != 4 {
+		t.Fatalf("got %v, want 4 secrets", secretsOf(fs))
+	}
+	for _, f := range fs {
+		n := 0
+		fmt.Sscanf(f.Secret[len(f.Secret)-3:], "%d", &n)
+		want := commits[(n-300)*3]
+		if f.Git.Commit != want || f.Git.Commits != 3 || f.Git.Blobs != 3 || f.StartLine != 42 {
+			t.Errorf("%s: commit %s (%d commits, %d blobs) line %d; want %s, 3, 3, line 42", f.Secret, f.Git.Commit, f.Git.Commits, f.Git.Blobs, f.StartLine, want)
+		}
+	}
+}
