@@ -403,9 +403,16 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 			continue
 		}
 		f, ok := e.finish(m, data, loc, &lc, ci)
-		if ok {
-			out = append(out, f)
+		if !ok {
+			continue
 		}
+		// Two generic rules on one secret: the first that survives its
+		// own checks reports it (after allowlists, so that one rule's
+		// allowlist does not hide another rule's finding).
+		if m.rule.generic && sameGenericSpan(out, e, f) {
+			continue
+		}
+		out = append(out, f)
 	}
 	if e.required {
 		out = e.applyRequired(out)
@@ -454,8 +461,10 @@ func (e *Engine) candidate(r *rule, data []byte, base int, m []int) match {
 	return c
 }
 
-// resolve drops matches that fail entropy or checksum, and generic matches
-// that overlap a specific one; duplicates of one span by one rule go too.
+// resolve sorts matches and drops generic matches that overlap a specific
+// one (whatever becomes of the specific match: a malformed or allowlisted
+// token is not re-reported by a generic rule) and repeats of one span by
+// one rule. Generic rules on the same span are settled after their checks.
 func (e *Engine) resolve(ms []match) []match {
 	if len(ms) == 0 {
 		return ms
@@ -492,12 +501,6 @@ func (e *Engine) resolve(ms []match) []match {
 					break
 				}
 			}
-			for _, p := range final {
-				if p.rule.generic && p.sStart == m.sStart && p.sEnd == m.sEnd {
-					dup = true
-					break
-				}
-			}
 			if dup {
 				continue
 			}
@@ -505,6 +508,16 @@ func (e *Engine) resolve(ms []match) []match {
 		final = append(final, m)
 	}
 	return final
+}
+
+// sameGenericSpan reports whether a generic finding already covers f's secret.
+func sameGenericSpan(out []Finding, e *Engine, f Finding) bool {
+	for i := len(out) - 1; i >= 0 && out[i].StartOffset >= f.StartOffset; i-- {
+		if out[i].StartOffset == f.StartOffset && out[i].EndOffset == f.EndOffset && e.byID[out[i].RuleID].generic {
+			return true
+		}
+	}
+	return false
 }
 
 // finish checks entropy, checksum, allowlists and inline markers and builds

@@ -427,3 +427,30 @@ keywords = ["key"]
 		t.Errorf("end of input: %+v", fs)
 	}
 }
+
+func TestGenericTieSettledAfterAllowlists(t *testing.T) {
+	cfg := `
+[[rules]]
+id = "generic-a"
+description = "a"
+regex = '''secret\s*=\s*"([a-zA-Z0-9]{12,40})"'''
+keywords = ["secret"]
+[[rules.allowlists]]
+regexes = ['''^Alpha''']
+
+[[rules]]
+id = "generic-b"
+description = "b"
+regex = '''secret\s*=\s*"([a-zA-Z0-9]{12,40})"'''
+keywords = ["secret"]
+`
+	e := newTestEngine(t, cfg, Options{})
+	fs := scanString(t, e, `secret = "Alpha9kQ2xLm4Zp7"`)
+	if len(fs) != 1 || fs[0].RuleID != "generic-b" {
+		t.Fatalf("rule a is allowlisted, rule b should report: %+v", fs)
+	}
+	fs = scanString(t, e, `secret = "Beta9kQ2xLm4Zp7a"`)
+	if len(fs) != 1 || fs[0].RuleID != "generic-a" {
+		t.Fatalf("one report per span: %+v", fs)
+	}
+}
