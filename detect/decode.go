@@ -29,7 +29,7 @@ const (
 var classTab = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		b := byte(c)
-		if b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '+' || b == '/' || b == '-' || b == '_' || b == '=' {
+		if b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '+' || b == '/' || b == '-' || b == '_' {
 			t[c] |= clsB64
 		}
 		if b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' {
@@ -66,12 +66,21 @@ func findSegments(data []byte) []segment {
 		for e < n && classTab[data[e]]&clsB64 != 0 {
 			e++
 		}
+		// '=' is padding only at the end of a run (so KEY=dG9r... yields
+		// the value, not "KEY=dG9r...").
+		for pad := 0; pad < 2 && e < n && data[e] == '='; pad++ {
+			e++
+		}
 		if l := e - st; l >= minBase64Run {
 			enc := EncBase64
 			if l >= minHexRun && l%2 == 0 && allHex(data[st:e]) {
 				enc = EncHex
 			}
-			segs = append(segs, segment{st, e, enc})
+			// Most runs are identifiers, paths or hashes: keep only those
+			// whose first bytes decode to text.
+			if plausible(data[st:e], enc) {
+				segs = append(segs, segment{st, e, enc})
+			}
 		}
 		i = e + 1
 	}
@@ -90,6 +99,54 @@ func findSegments(data []byte) []segment {
 		i++
 	}
 	return segs
+}
+
+// plausible decodes the head of a run and says whether it looks like text.
+func plausible(raw []byte, enc string) bool {
+	if enc == EncHex {
+		// Printable text has hex pairs starting with 2-7 (or 0 for
+		// tab/newline): reject hashes after a few pairs.
+		for k := 0; k+1 < len(raw) && k < 16; k += 2 {
+			if c := raw[k]; c < '2' && c != '0' || c > '7' {
+				return false
+			}
+		}
+		return true
+	}
+	var buf [12]byte
+	head := raw[:16]
+	for i := 0; i < 16; i += 4 {
+		n, ok := decodeQuad(head[i:i+4], buf[i/4*3:])
+		if !ok || n != 3 {
+			return false
+		}
+	}
+	return printable(buf[:])
+}
+
+// b64val maps both base64 alphabets to 6-bit values (0xff: not base64).
+var b64val = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" {
+		t[c] = byte(i)
+	}
+	t['+'], t['-'] = 62, 62
+	t['/'], t['_'] = 63, 63
+	return
+}()
+
+// decodeQuad decodes four base64 characters into three bytes.
+func decodeQuad(q []byte, out []byte) (int, bool) {
+	a, b, c, d := b64val[q[0]], b64val[q[1]], b64val[q[2]], b64val[q[3]]
+	if a|b|c|d == 0xff || a > 63 || b > 63 || c > 63 || d > 63 {
+		return 0, false
+	}
+	out[0] = a<<2 | b>>4
+	out[1] = b<<4 | c>>2
+	out[2] = c<<6 | d
+	return 3, true
 }
 
 func allHex(b []byte) bool {
@@ -130,13 +187,6 @@ func decodeSegment(data []byte, sg segment) ([]byte, bool) {
 	var err error
 	switch sg.enc {
 	case EncHex:
-		// Printable text has hex pairs starting with 2-7 (or 0 for
-		// tab/newline): reject hashes after a few pairs.
-		for k := 0; k+1 < len(raw) && k < 16; k += 2 {
-			if c := raw[k]; c < '2' && c != '0' || c > '7' {
-				return nil, false
-			}
-		}
 		out = make([]byte, len(raw)/2)
 		_, err = hex.Decode(out, raw)
 	case EncPercent:
@@ -147,14 +197,6 @@ func decodeSegment(data []byte, sg segment) ([]byte, bool) {
 			return nil, false
 		}
 	case EncBase64:
-		// Decode a prefix first: most runs (identifiers, paths, hashes)
-		// do not decode to text, and a 12-byte prefix tells.
-		if len(raw) >= 32 {
-			head, herr := decodeBase64(raw[:16])
-			if herr != nil || !printable(head) {
-				return nil, false
-			}
-		}
 		out, err = decodeBase64(raw)
 	}
 	if err != nil || len(out) < 8 || !printable(out) {

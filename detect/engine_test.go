@@ -454,3 +454,14 @@ keywords = ["secret"]
 		t.Fatalf("one report per span: %+v", fs)
 	}
 }
+
+func TestDecodeAfterAssignment(t *testing.T) {
+	e := newTestEngine(t, testConfig, Options{})
+	blob := base64.StdEncoding.EncodeToString([]byte("k: " + key1))
+	for _, text := range []string{"CONFIG=" + blob, "CONFIG=" + blob + "\nNEXT=1"} {
+		fs := scanString(t, e, text)
+		if len(fs) != 1 || fs[0].Secret != key1 {
+			t.Errorf("%q: %+v", text, fs)
+		}
+	}
+}
