@@ -68,7 +68,10 @@ measure() {
 		local wall r
 		wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$WORK/time.txt")
 		r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
-		if [ -z "$best" ] || [ "$(echo "$wall < $best" | bc -l)" = 1 ]; then best=$wall; rss=$r; fi
+		if [ -z "$best" ] || [ "$(echo "$wall < $best" | bc -l)" = 1 ]; then
+			best=$wall rss=$r
+			cp "$WORK/err.txt" "$WORK/best-err.txt"
+		fi
 	done
 	printf '  %-28s %8.2f s  peak RSS %5d MB\n' "$label" "$best" "$((rss / 1024))"
 	echo "$best $rss" >"$WORK/last"
@@ -84,7 +87,7 @@ for n in "$LARGE" "$SMALL"; do
 	if [ -n "$CONFIG" ]; then lcfg=(--config "$CONFIG"); gcfg=(--config "$CONFIG"); fi
 	measure "leakhound git" "$WORK/leakhound" git "${lcfg[@]}" --no-progress -f json -r "$WORK/lh.json" "$repo"
 	read -r lwall lrss <"$WORK/last"
-	echo "    $(tail -1 "$WORK/err.txt")"
+	echo "    $(tail -1 "$WORK/best-err.txt")"
 	if [ -n "$GITLEAKS" ]; then
 		measure "gitleaks git" "$GITLEAKS" git "${gcfg[@]}" --no-banner --report-format json -r "$WORK/gl.json" "$repo"
 		read -r gwall grss <"$WORK/last"
@@ -102,5 +105,5 @@ printf 'var awsKey = "AKIAZ2QXL7NTRV4KPJ5M"\n' >>"$repo/$(echo "$files" | head -
 git -C "$repo" add $files
 echo "staged: 10 files in the $SMALL-commit repo"
 measure "leakhound git --staged" "$WORK/leakhound" git --staged --no-progress -f json -r "$WORK/staged.json" "$repo"
-echo "    $(tail -1 "$WORK/err.txt")"
+echo "    $(tail -1 "$WORK/best-err.txt")"
 git -C "$repo" reset -q --hard
