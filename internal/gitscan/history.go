@@ -157,11 +157,11 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 
 	h := &history{rp: rp, ps: ps, or: walker, g: g, sc: sc, opts: opts, res: res,
 		seen: map[itemKey]int32{}, aggs: map[aggKey]*agg{}, subs: map[string]bool{}}
-	if err := h.run(ctx); err != nil {
-		return res, err
-	}
-	h.emit(ctx)
-	return res, nil
+	err = h.run(ctx)
+	// Report what was found even when the scan was cut short (timeout,
+	// Ctrl-C): the report is then marked incomplete by the caller.
+	h.emit(context.WithoutCancel(ctx))
+	return res, err
 }
 
 // history is one history scan in progress.
