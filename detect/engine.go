@@ -43,6 +43,9 @@ type Options struct {
 	// RE2 costs about a millisecond to compile and a fixed ~0.5 µs a call,
 	// so rules that only ever see a few short windows are cheaper without it.
 	StdlibBytes int
+	// NoCache turns off the cache of regex results by window content
+	// (see resultCache).
+	NoCache bool
 	// LabelRules tags CPU profile samples with the rule whose regex runs
 	// (pprof label "rule"), to find expensive rules: `go tool pprof -tags`.
 	// It costs an allocation per rule run; leave it off otherwise.
@@ -62,22 +65,42 @@ type Engine struct {
 	required   bool         // some rule has requirements
 	pool       sync.Pool
 
+	cache     *resultCache
+	cacheHits atomic.Int64
+
 	regexCalls atomic.Int64
 	regexBytes atomic.Int64
 }
 
-// Counters reports how many regex calls the engine made and over how many
-// bytes, for benchmarks and tuning.
+// Counters reports how many regex runs the engine made and over how many
+// bytes (cache hits included), for benchmarks and tuning.
 func (e *Engine) Counters() (calls, bytes int64) {
 	return e.regexCalls.Load(), e.regexBytes.Load()
 }
+
+// CacheHits reports how many regex runs the result cache answered.
+func (e *Engine) CacheHits() int64 { return e.cacheHits.Load() }
 
 // runWindow runs a rule's regex over window w of data and appends the
 // matches.
 func (e *Engine) runWindow(r *rule, re finder, data []byte, w window, ms []match) []match {
 	cutStart := w.start > 0 && data[w.start-1] != '\n'
 	cutEnd := w.end < len(data) && data[w.end] != '\n'
-	for _, m := range re.FindAllSubmatchIndex(data[w.start:w.end], -1) {
+	win := data[w.start:w.end]
+	var found [][]int
+	if e.cache != nil && len(win) <= maxCachedSpan {
+		k := e.cache.key(r.idx, win)
+		if v, ok := e.cache.get(k); ok {
+			found = v
+			e.cacheHits.Add(1)
+		} else {
+			found = re.FindAllSubmatchIndex(win, -1)
+			e.cache.put(k, found)
+		}
+	} else {
+		found = re.FindAllSubmatchIndex(win, -1)
+	}
+	for _, m := range found {
 		// Windows reach lineReach bytes past where a match holding the
 		// keyword can be, so a match touching a window edge cut inside a
 		// line saw a false boundary ($, ^, \b): drop it.
@@ -171,6 +194,9 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 		opts.StdlibBytes = 8 << 10
 	}
 	e := &Engine{opts: opts, byID: map[string]*rule{}}
+	if !opts.NoCache {
+		e.cache = newResultCache()
+	}
 	var keywords []string
 	var kwRules [][]int
 	kwIndex := map[string]int{}

@@ -465,3 +465,35 @@ func TestDecodeAfterAssignment(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheSameFindings scans texts that share windows in different
+// places, with and without the result cache, and expects the same findings.
+func TestCacheSameFindings(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "line %d secret = \"Qw3rTy7uIo9pAs2dFg%02d\"\n", i, i%7)
+		if i%13 == 0 {
+			fmt.Fprintf(&b, "k := %q\n", "acme_Zx8Qm2Lp9Rt4Vb7Nc1K"+fmt.Sprintf("%04d", i%3))
+		}
+	}
+	base := b.String()
+	versions := []string{base, "header\n" + base, base + "trailer secret = \"Zz9kQ2xLm4Zp7Yy\"\n", strings.Replace(base, "line 5 ", "line five ", 1)}
+	cached := newTestEngine(t, testConfig, Options{})
+	plain := newTestEngine(t, testConfig, Options{NoCache: true})
+	for round := 0; round < 2; round++ {
+		for i, v := range versions {
+			a, c := scanString(t, cached, v), scanString(t, plain, v)
+			if len(a) != len(c) {
+				t.Fatalf("version %d: %d findings with cache, %d without", i, len(a), len(c))
+			}
+			for k := range a {
+				if a[k].Secret != c[k].Secret || a[k].StartOffset != c[k].StartOffset || a[k].StartLine != c[k].StartLine || a[k].RuleID != c[k].RuleID {
+					t.Fatalf("version %d finding %d: %+v vs %+v", i, k, a[k], c[k])
+				}
+			}
+		}
+	}
+	if cached.CacheHits() == 0 {
+		t.Error("the cache was never hit")
+	}
+}
