@@ -14,12 +14,16 @@ test:
 	$(GO) test -race $$($(GO) list $(RACE_PKGS) 2>/dev/null)
 	$(GO) test $$($(GO) list ./... | grep -v -E '/(detect|internal/scan|internal/dirscan|internal/gitscan|internal/imagescan|cmd)(/|$$)')
 
-# Engine benchmarks (MB/s per core) and a whole-process throughput run over a
-# generated 200 MB corpus (MB/s and peak RSS). BENCH_GITLEAKS=1 also times
-# gitleaks v8.30.1 on the same corpus and on real source trees.
+# Engine benchmarks (MB/s per core); a whole-process `leakhound dir` run over
+# a generated 200 MB corpus (MB/s and peak RSS); git history (50k and 5k
+# commit repositories) and --staged against gitleaks; a 600 MB image.
+# BENCH_GITLEAKS=1 also times gitleaks v8.30.1 in the dir run (GOROOT/src as
+# the real source tree). Each script documents its knobs.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./detect
 	scripts/bench.sh
+	scripts/bench-git.sh
+	scripts/bench-image.sh
 
 # Recall and false positives of the default ruleset on the labelled corpus
 # in testdata/corpus, per family.
