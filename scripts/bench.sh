@@ -27,13 +27,13 @@ measure() {
 	local name="$1"
 	shift
 	"$@" >/dev/null 2>&1 || true
-	local out
-	out=$({ /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-	local secs rss
-	secs=$(echo "$out" | cut -d' ' -f1)
-	rss=$(echo "$out" | cut -d' ' -f2)
-	awk -v n="$name" -v b="$bytes" -v s="$secs" -v r="$rss" \
-		'BEGIN { printf "%-34s %8.2f s %9.1f MB/s %8.0f MB peak RSS\n", n, s, b/1e6/s, r/1024 }'
+	local tf
+	tf=$(mktemp)
+	/usr/bin/time -o "$tf" -f '%e %M %U %S' "$@" >/dev/null 2>&1 || true
+	read -r secs rss usr sys < <(tail -1 "$tf")
+	rm -f "$tf"
+	awk -v n="$name" -v b="$bytes" -v s="$secs" -v r="$rss" -v u="$usr" -v y="$sys" \
+		'BEGIN { printf "%-30s %7.2f s wall %7.2f s CPU %8.1f MB/s %6.0f MB peak RSS\n", n, s, u+y, b/1e6/s, r/1024 }'
 }
 
 echo "corpus: $((bytes / 1000000)) MB in $(find "$corpus" -type f | wc -l) files, $(nproc) cores"
@@ -45,10 +45,10 @@ if [ "${BENCH_GITLEAKS:-}" = 1 ]; then
 		echo "installing gitleaks v8.30.1 (-tags gore2regex)" >&2
 		go install -tags gore2regex github.com/zricethezav/gitleaks/v8@v8.30.1 >&2
 	fi
-	measure "gitleaks dir" "$gl" dir --no-banner --log-level error --report-path /dev/null --exit-code 0 "$corpus"
+	measure "gitleaks dir" "$gl" dir --no-banner --log-level error --report-format json --report-path "$work/gitleaks.json" --exit-code 0 "$corpus"
 	src="$(go env GOROOT)/src"
 	bytes=$(du -sb "$src" | cut -f1)
 	echo "real source tree: $src, $((bytes / 1000000)) MB"
 	measure "leakhound dir (GOROOT/src)" "$bin" dir --no-progress -q -f json -r /dev/null --exit-code 0 "$src"
-	measure "gitleaks dir (GOROOT/src)" "$gl" dir --no-banner --log-level error --report-path /dev/null --exit-code 0 "$src"
+	measure "gitleaks dir (GOROOT/src)" "$gl" dir --no-banner --log-level error --report-format json --report-path "$work/gitleaks.json" --exit-code 0 "$src"
 fi
