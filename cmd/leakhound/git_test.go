@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -15,7 +16,7 @@ func gitT(t *testing.T, dir string, args ...string) string {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Alice", "GIT_AUTHOR_EMAIL=alice@example.com",
-		"GIT_COMMITTER_NAME=Alice", "GIT_COMMITTER_EMAIL=alice@example.com", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		"GIT_COMMITTER_NAME=Alice", "GIT_COMMITTER_EMAIL=alice@example.com", "GIT_CONFIG_GLOBAL="+emptyGitConfig(), "GIT_CONFIG_NOSYSTEM=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -149,7 +150,7 @@ func TestPreCommitHook(t *testing.T) {
 	env := append(os.Environ(), "PRE_COMMIT_HOME="+filepath.Join(home, "pre-commit"), "HOME="+home,
 		"GOMODCACHE="+goenv("GOMODCACHE"), "GOCACHE="+goenv("GOCACHE"), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local",
 		"GIT_AUTHOR_NAME=Alice", "GIT_AUTHOR_EMAIL=alice@example.com", "GIT_COMMITTER_NAME=Alice",
-		"GIT_COMMITTER_EMAIL=alice@example.com", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		"GIT_COMMITTER_EMAIL=alice@example.com", "GIT_CONFIG_GLOBAL="+emptyGitConfig(), "GIT_CONFIG_NOSYSTEM=1")
 	dir := t.TempDir()
 	run := func(name string, args ...string) (string, error) {
 		cmd := exec.Command(name, args...)
@@ -190,3 +191,16 @@ func TestPreCommitHook(t *testing.T) {
 		t.Fatalf("clean commit was blocked: %v\n%s", err, out)
 	}
 }
+
+// emptyGitConfig returns an empty file to use as git's global config in
+// tests. Not /dev/null: git writes config through a lock file renamed over
+// the target, which replaces /dev/null with a regular file when anything
+// (pre-commit, for one) writes global config.
+var emptyGitConfig = sync.OnceValue(func() string {
+	f, err := os.CreateTemp("", "leakhound-test-gitconfig-*")
+	if err != nil {
+		panic(err)
+	}
+	f.Close()
+	return f.Name()
+})

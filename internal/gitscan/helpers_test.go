@@ -102,7 +102,7 @@ func gitEnv(tick int) []string {
 		"GIT_AUTHOR_NAME=Alice", "GIT_AUTHOR_EMAIL=alice@example.com",
 		"GIT_COMMITTER_NAME=Alice", "GIT_COMMITTER_EMAIL=alice@example.com",
 		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date,
-		"GIT_CONFIG_NOSYSTEM=1", "HOME="+os.TempDir(), "GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_CONFIG_NOSYSTEM=1", "HOME="+os.TempDir(), "GIT_CONFIG_GLOBAL="+emptyGitConfig(),
 	)
 }
 
@@ -189,3 +189,16 @@ func mustTime(t testing.TB, s string) time.Time {
 	}
 	return tm
 }
+
+// emptyGitConfig returns an empty file to use as git's global config in
+// tests. Not /dev/null: git writes config through a lock file renamed over
+// the target, which replaces /dev/null with a regular file when anything
+// (pre-commit, for one) writes global config.
+var emptyGitConfig = sync.OnceValue(func() string {
+	f, err := os.CreateTemp("", "leakhound-test-gitconfig-*")
+	if err != nil {
+		panic(err)
+	}
+	f.Close()
+	return f.Name()
+})
