@@ -22,6 +22,8 @@ func main() {
 	whole := flag.Bool("whole", false, "whole-chunk mode")
 	prof := flag.String("cpuprofile", "", "write a CPU profile (with -labels: samples tagged by rule; go tool pprof -tags)")
 	labels := flag.Bool("labels", false, "tag profile samples with rule ids")
+	first := flag.Int("first", 0, "keep only the first N rules (0: all)")
+	drop := flag.String("drop", "", "drop the rules defined in this file (e.g. default/generic.toml)")
 	flag.Parse()
 	var cfg *rules.Config
 	var err error
@@ -33,6 +35,18 @@ func main() {
 	if err != nil {
 		fmt.Println("ERR", err)
 		os.Exit(1)
+	}
+	if *drop != "" {
+		kept := cfg.Rules[:0]
+		for _, r := range cfg.Rules {
+			if r.File != *drop {
+				kept = append(kept, r)
+			}
+		}
+		cfg.Rules = kept
+	}
+	if *first > 0 && *first < len(cfg.Rules) {
+		cfg.Rules = cfg.Rules[:*first]
 	}
 	e, err := detect.New(cfg, detect.Options{WholeChunk: *whole, LabelRules: *labels})
 	if err != nil {
