@@ -123,6 +123,7 @@ type rule struct {
 	before   int // window reach before a keyword hit
 	after    int // window reach after a keyword hit
 	lines    int // most newlines a match can span, or unbounded
+	lead     int // bytes a match holds before its leading keyword, or unbounded
 	hasRegex bool
 
 	once    sync.Once
@@ -165,6 +166,7 @@ func (r *rule) prepare() error {
 			return
 		}
 		r.groups = parsed.MaxCap()
+		r.lead = leadBeforeKeyword(parsed, r.r.Keywords)
 		n := maxMatchLen(parsed)
 		r.lines = maxNewlines(parsed)
 		switch {
@@ -397,7 +399,7 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 		if e.opts.WholeChunk {
 			ws = []window{{0, len(data)}}
 		} else {
-			ws = mergeWindows(data, ws)
+			ws = mergeWindows(data, ws, r.lead < 0)
 		}
 		n := 0
 		for _, w := range ws {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"regexp/syntax"
 	"strings"
 	"testing"
 
@@ -495,5 +496,62 @@ func TestCacheSameFindings(t *testing.T) {
 	}
 	if cached.CacheHits() == 0 {
 		t.Error("the cache was never hit")
+	}
+}
+
+func TestLeadBeforeKeyword(t *testing.T) {
+	cases := []struct {
+		re   string
+		kws  []string
+		want int
+	}{
+		{`(?i:secret)\s*=\s*(\w+)`, []string{"secret"}, 0},
+		{`[\w.-](?i:key)\s*=\s*(\w+)`, []string{"key"}, 1},
+		{`(?:^|[^\w])(?:https?|ftp)://[^:]+:([^@]+)@`, []string{"://"}, 6},
+		{`\b(ghp_[0-9A-Za-z]{36})\b`, []string{"ghp_"}, 0},
+		{`[a-z]+_key=(\w+)`, []string{"key"}, unbounded},          // unbounded prefix
+		{`p(?:ass|wd)=(\w+)`, []string{"pass", "pwd"}, unbounded}, // literal "p" is no keyword
+		{`token: (\w+)`, []string{"auth"}, unbounded},             // keyword not leading
+	}
+	for _, c := range cases {
+		re, err := syntax.Parse(c.re, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := leadBeforeKeyword(re, c.kws); got != c.want {
+			t.Errorf("%s: lead %d, want %d", c.re, got, c.want)
+		}
+	}
+}
+
+// TestLeadWindowsSameFindings checks that starting windows at the keyword
+// for rules whose matches start there finds exactly what line windows do.
+func TestLeadWindowsSameFindings(t *testing.T) {
+	cfg, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := New(cfg, Options{NoCache: true})
+	b, _ := New(cfg, Options{NoCache: true})
+	for _, r := range b.rules {
+		r.prepare()
+		r.lead = unbounded
+	}
+	n := 0
+	for _, f := range sourceFiles(2<<20, true) {
+		fa, _ := a.Scan(context.Background(), f, Location{Path: "x.go"})
+		fb, _ := b.Scan(context.Background(), f, Location{Path: "x.go"})
+		if len(fa) != len(fb) {
+			t.Fatalf("%d findings with lead windows, %d without", len(fa), len(fb))
+		}
+		for i := range fa {
+			if fa[i].RuleID != fb[i].RuleID || fa[i].StartOffset != fb[i].StartOffset {
+				t.Fatalf("finding %d differs: %+v vs %+v", i, fa[i], fb[i])
+			}
+		}
+		n += len(fa)
+	}
+	if n == 0 {
+		t.Fatal("no findings to compare")
 	}
 }

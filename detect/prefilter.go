@@ -173,6 +173,11 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, path string) error 
 				return err
 			}
 			ws, we := max(0, start-r.before), min(len(data), end+r.after)
+			if r.lead >= 0 {
+				// Matches start at most lead bytes before their keyword;
+				// one more byte gives \b and the like their context.
+				ws = max(ws, start-r.lead-1)
+			}
 			if r.lines >= 0 {
 				if lines.nl == nil {
 					lines.build(s)

@@ -1,6 +1,10 @@
 package detect
 
-import "regexp/syntax"
+import (
+	"regexp/syntax"
+	"strings"
+	"unicode"
+)
 
 // unbounded marks a regex whose match length has no useful bound.
 const unbounded = -1
@@ -155,4 +159,57 @@ func maxNewlines(re *syntax.Regexp) int {
 		return unbounded
 	}
 	return n
+}
+
+// leadBeforeKeyword returns how many bytes a match of re can hold before an
+// occurrence of one of keywords that every match starts with (the regex is
+// a bounded prefix followed by a literal that begins with a keyword), or
+// unbounded when no such bound is known. Windows of such rules can start
+// at the keyword instead of the line's start.
+func leadBeforeKeyword(re *syntax.Regexp, keywords []string) int {
+	lead, found := leadWalk(re, keywords, 0)
+	if !found {
+		return unbounded
+	}
+	return lead
+}
+
+// leadWalk walks the leading elements of re (through captures and nested
+// concatenations) adding up their lengths until a literal. found says
+// whether that literal starts with a keyword; lead < 0 means give up.
+func leadWalk(re *syntax.Regexp, keywords []string, lead int) (int, bool) {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	switch re.Op {
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			l, found := leadWalk(sub, keywords, lead)
+			if found || l < 0 {
+				return l, found
+			}
+			lead = l
+		}
+		return lead, false
+	case syntax.OpLiteral:
+		var b strings.Builder
+		for _, r := range re.Rune {
+			if r >= 0x80 {
+				return unbounded, false
+			}
+			b.WriteRune(unicode.ToLower(r))
+		}
+		lit := b.String()
+		for _, k := range keywords {
+			if strings.HasPrefix(lit, strings.ToLower(k)) {
+				return lead, true
+			}
+		}
+		return unbounded, false
+	}
+	n := maxLen(re)
+	if lead += n; lead > 64 {
+		return unbounded, false
+	}
+	return lead, false
 }

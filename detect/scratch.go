@@ -44,18 +44,25 @@ func (s *scratch) addWindow(i, start, end int) {
 	s.windows[i] = append(ws, window{start, end})
 }
 
+// windowGap is the largest gap between two windows that are merged into one
+// regex call. A call costs about as much as scanning a few hundred bytes.
+const windowGap = 512
+
 // lineReach bounds how far a window is widened to reach a line boundary.
 const lineReach = 256
 
 // mergeWindows widens windows to line boundaries (within lineReach) so that
 // anchors and word boundaries see real context, and merges windows that
 // then touch or nearly touch: one regex call over a slightly larger range
-// is cheaper than two calls.
-func mergeWindows(data []byte, ws []window) []window {
-	const gap = 512
+// is cheaper than two calls. back is false for rules whose matches start
+// at their keyword: their windows already start where matches can.
+func mergeWindows(data []byte, ws []window, back bool) []window {
+	const gap = windowGap
 	out := ws[:0]
 	for _, w := range ws {
-		w.start = widenBack(data, w.start)
+		if back {
+			w.start = widenBack(data, w.start)
+		}
 		w.end = widenFwd(data, w.end)
 		if n := len(out); n > 0 && w.start <= out[n-1].end+gap {
 			if w.end > out[n-1].end {
