@@ -255,7 +255,7 @@ func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, c
 		}
 		*ci.decodeCap -= len(dec)
 		s := e.pool.Get().(*scratch)
-		inner, err := e.find(ctx, s, dec, loc, chunkInfo{ownTo: int64(len(dec)), last: true, decodeCap: ci.decodeCap}, depth+1)
+		inner, err := e.find(ctx, s, dec, loc, chunkInfo{ownTo: int64(len(dec)), decodeCap: ci.decodeCap}, depth+1)
 		e.pool.Put(s)
 		if err != nil {
 			return nil, err

@@ -344,7 +344,7 @@ func (e *Engine) Scan(ctx context.Context, data []byte, loc Location) ([]Finding
 	}
 	var out []Finding
 	budget := e.opts.MaxDecodedBytes
-	ci := chunkInfo{ownTo: int64(len(data)), last: true, decodeCap: &budget}
+	ci := chunkInfo{ownTo: int64(len(data)), decodeCap: &budget}
 	err := e.scanChunk(ctx, data, loc, ci, true, func(f Finding) { out = append(out, f) })
 	return out, err
 }
@@ -356,7 +356,6 @@ type chunkInfo struct {
 	colBase   int   // characters between the last newline before data[0] and data[0]
 	ownFrom   int64 // findings must start at or after this input offset...
 	ownTo     int64 // ...and before this one
-	last      bool
 	decodeCap *int // remaining decode budget, shared across chunks
 }
 

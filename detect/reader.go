@@ -52,10 +52,7 @@ func (e *Engine) scanReader(ctx context.Context, r io.Reader, loc Location, size
 		if !eof {
 			ownTo -= overlap
 		}
-		ci := chunkInfo{base: base, lineBase: lineBase, colBase: colBase, ownFrom: ownFrom, ownTo: ownTo, last: eof, decodeCap: &budget}
-		if !first {
-			ci.base = base
-		}
+		ci := chunkInfo{base: base, lineBase: lineBase, colBase: colBase, ownFrom: ownFrom, ownTo: ownTo, decodeCap: &budget}
 		if err := e.scanChunk(ctx, buf, loc, ci, first, emit); err != nil {
 			return err
 		}

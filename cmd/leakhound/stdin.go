@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -38,6 +37,5 @@ func newStdinCmd() *cobra.Command {
 			return nil
 		})
 	}
-	_ = os.Stdin
 	return cmd
 }
