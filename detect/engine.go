@@ -356,7 +356,7 @@ type chunkInfo struct {
 	colBase   int   // characters between the last newline before data[0] and data[0]
 	ownFrom   int64 // findings must start at or after this input offset...
 	ownTo     int64 // ...and before this one
-	decodeCap *int // remaining decode budget, shared across chunks
+	decodeCap *int  // remaining decode budget, shared across chunks
 }
 
 // SkipInput reports whether a global allowlist excludes the whole input
