@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp/syntax"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leakhound/leakhound/rules"
 )
@@ -553,5 +555,19 @@ func TestLeadWindowsSameFindings(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no findings to compare")
+	}
+}
+
+func TestGitInfoJSON(t *testing.T) {
+	staged, _ := json.Marshal(GitInfo{Stage: GitStageStaged})
+	if strings.Contains(string(staged), "date") {
+		t.Errorf("zero date printed: %s", staged)
+	}
+	d := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	in := GitInfo{Commit: "abc", Author: "A", Date: d, Commits: 2, PresentAtHead: true}
+	data, _ := json.Marshal(in)
+	var out GitInfo
+	if err := json.Unmarshal(data, &out); err != nil || !out.Date.Equal(d) || out.Commit != "abc" || out.Commits != 2 || !out.PresentAtHead {
+		t.Errorf("round trip: %s -> %+v (%v)", data, out, err)
 	}
 }

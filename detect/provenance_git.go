@@ -46,47 +46,16 @@ type GitInfo struct {
 	Stage string `json:"stage,omitempty"`
 }
 
-// gitInfoJSON is GitInfo's JSON form: the date is left out when unknown
+// MarshalJSON implements json.Marshaler: the date is left out when unknown
 // (staged and working-tree findings) instead of printing year 1.
-type gitInfoJSON struct {
-	Commit        string     `json:"commit"`
-	Author        string     `json:"author"`
-	Email         string     `json:"email"`
-	Date          *time.Time `json:"date,omitempty"`
-	Message       string     `json:"message"`
-	Blob          string     `json:"blob,omitempty"`
-	Commits       int        `json:"commits,omitempty"`
-	Blobs         int        `json:"blobs,omitempty"`
-	PresentAtHead bool       `json:"presentAtHead"`
-	Stage         string     `json:"stage,omitempty"`
-}
-
-// MarshalJSON implements json.Marshaler.
 func (g GitInfo) MarshalJSON() ([]byte, error) {
-	j := g.toJSON()
-	return json.Marshal(j)
-}
-
-func (g GitInfo) toJSON() gitInfoJSON {
-	j := gitInfoJSON{Commit: g.Commit, Author: g.Author, Email: g.Email, Message: g.Message, Blob: g.Blob,
-		Commits: g.Commits, Blobs: g.Blobs, PresentAtHead: g.PresentAtHead, Stage: g.Stage}
+	type plain GitInfo // without this method
+	var date *time.Time
 	if !g.Date.IsZero() {
-		d := g.Date
-		j.Date = &d
+		date = &g.Date
 	}
-	return j
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (g *GitInfo) UnmarshalJSON(b []byte) error {
-	var j gitInfoJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*g = GitInfo{Commit: j.Commit, Author: j.Author, Email: j.Email, Message: j.Message, Blob: j.Blob,
-		Commits: j.Commits, Blobs: j.Blobs, PresentAtHead: j.PresentAtHead, Stage: j.Stage}
-	if j.Date != nil {
-		g.Date = *j.Date
-	}
-	return nil
+	return json.Marshal(struct {
+		plain
+		Date *time.Time `json:"date,omitempty"` // shadows plain.Date
+	}{plain(g), date})
 }
