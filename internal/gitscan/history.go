@@ -1,7 +1,6 @@
 package gitscan
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -445,7 +444,7 @@ func (h *history) scanItem(ctx context.Context, or *objReader, id int32, it0 plu
 		err = fmt.Errorf("%w: %s is a %s, not a blob", errCorrupt, it.blob, it0)
 	}
 	if err == nil {
-		fs, err = scanData(ctx, h.sc, or, data, loc)
+		fs, err = scanData(ctx, h.sc, data, loc)
 	}
 	if err != nil {
 		var tl errTooLarge
@@ -504,12 +503,12 @@ func scanBlob(ctx context.Context, sc *scan.Scanner, or *objReader, bh plumbing.
 	if typ != plumbing.BlobObject {
 		return nil, fmt.Errorf("%w: %s is a %s, not a blob", errCorrupt, bh, typ)
 	}
-	return scanData(ctx, sc, or, data, loc)
+	return scanData(ctx, sc, data, loc)
 }
 
 // scanData scans a blob's content as loc. LFS pointers are counted as
 // skipped.
-func scanData(ctx context.Context, sc *scan.Scanner, or *objReader, data []byte, loc detect.Location) ([]detect.Finding, error) {
+func scanData(ctx context.Context, sc *scan.Scanner, data []byte, loc detect.Location) ([]detect.Finding, error) {
 	if len(data) < 1024 && bytes.HasPrefix(data, lfsPrefix) {
 		sc.Stats.SkipItem(SkipLFSPointer, loc.Path)
 		return nil, nil
@@ -517,16 +516,7 @@ func scanData(ctx context.Context, sc *scan.Scanner, or *objReader, data []byte,
 	var out []detect.Finding
 	c := *sc
 	c.Emit = func(f detect.Finding) { out = append(out, f) }
-	// ScanItem wraps its reader in a 64 KiB bufio.Reader unless it
-	// already is one: hand it the worker's, to save an allocation per
-	// blob.
-	or.br.Reset(data)
-	if or.bufr == nil {
-		or.bufr = bufio.NewReaderSize(&or.br, 64<<10)
-	} else {
-		or.bufr.Reset(&or.br)
-	}
-	if err := c.ScanItem(ctx, loc, or.bufr, int64(len(data))); err != nil {
+	if err := c.ScanBytes(ctx, loc, data); err != nil {
 		return nil, err
 	}
 	return out, nil

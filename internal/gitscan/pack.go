@@ -1,7 +1,6 @@
 package gitscan
 
 import (
-	"bufio"
 	"bytes"
 	"compress/zlib"
 	"container/list"
@@ -283,13 +282,11 @@ type objReader struct {
 	winPack  *pack
 	winOff   int64
 
-	ps   *packSet
-	st   *filesystem.Storage // fallback for objects not in a pack
-	zr   io.ReadCloser
-	raw  []byte
-	zbr  bytes.Reader
-	br   bytes.Reader  // the blob being scanned
-	bufr *bufio.Reader // reused around br
+	ps  *packSet
+	st  *filesystem.Storage // fallback for objects not in a pack
+	zr  io.ReadCloser
+	raw []byte
+	zbr bytes.Reader
 
 	// Buffers reused while decoding delta trees: one per depth, and one
 	// for the delta being applied.

@@ -22,8 +22,8 @@ const (
 	kindGzip = "gzip" // .gz, or .tgz/.tar.gz (a tar inside is detected after decompression)
 )
 
-// archiveKind detects an archive by magic bytes, falling back to the name.
-func archiveKind(name string, head []byte) string {
+// archiveKind detects an archive by its magic bytes.
+func archiveKind(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
 		return kindZip
@@ -32,7 +32,6 @@ func archiveKind(name string, head []byte) string {
 	case len(head) >= 262 && string(head[257:262]) == "ustar":
 		return kindTar
 	}
-	_ = name
 	return ""
 }
 
@@ -169,7 +168,7 @@ func (s *Scanner) scanGzip(ctx context.Context, loc detect.Location, r io.Reader
 	// member name is dropped (a.tar.gz!file, not a.tar.gz!a.tar!file).
 	br := newPeekReader(&limited{r: zr, b: b})
 	head, _ := br.Peek(512)
-	if len(head) >= 262 && string(head[257:262]) == "ustar" {
+	if archiveKind(head) == kindTar {
 		return s.scanTar(ctx, loc, br, depth, b)
 	}
 	return s.entry(ctx, loc, name, br, -1, depth, b)

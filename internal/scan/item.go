@@ -73,17 +73,39 @@ type budget struct {
 	entries int
 }
 
-func (s *Scanner) scanItem(ctx context.Context, loc detect.Location, r io.Reader, size int64, depth int, b *budget) error {
+// skip applies the checks that need no content: cancellation, the size
+// limit and path allowlists. It reports whether the item is done with.
+func (s *Scanner) skip(ctx context.Context, loc detect.Location, size int64) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return true, err
 	}
 	if s.Opts.MaxFileSize > 0 && size > s.Opts.MaxFileSize {
 		s.Stats.SkipItem(SkipTooLarge, loc.Path)
-		return nil
+		return true, nil
 	}
 	if s.Engine.SkipInput(loc) {
 		s.Stats.SkipItem(SkipAllowlisted, loc.Path)
-		return nil
+		return true, nil
+	}
+	return false, nil
+}
+
+// ScanBytes scans an item that is already in memory (a git blob, say)
+// without copying it. It applies the same limits as ScanItem.
+func (s *Scanner) ScanBytes(ctx context.Context, loc detect.Location, data []byte) error {
+	if done, err := s.skip(ctx, loc, int64(len(data))); done {
+		return err
+	}
+	head := data[:min(len(data), 8192)]
+	if kind := archiveKind(head); kind != "" {
+		return s.openArchive(ctx, loc, bytes.NewReader(data), int64(len(data)), kind, 0, nil)
+	}
+	return s.scanText(ctx, loc, data, head)
+}
+
+func (s *Scanner) scanItem(ctx context.Context, loc detect.Location, r io.Reader, size int64, depth int, b *budget) error {
+	if done, err := s.skip(ctx, loc, size); done {
+		return err
 	}
 	br := readerPool.Get().(*bufio.Reader)
 	br.Reset(r)
@@ -95,61 +117,72 @@ func (s *Scanner) scanItem(ctx context.Context, loc detect.Location, r io.Reader
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return fmt.Errorf("%s: %w", loc.Path, err)
 	}
-	if kind := archiveKind(loc.Path, head); kind != "" {
-		if depth >= s.Opts.MaxArchiveDepth {
-			s.Stats.SkipItem(SkipArchiveDepth, loc.Path)
+	if kind := archiveKind(head); kind != "" {
+		return s.openArchive(ctx, loc, br, size, kind, depth, b)
+	}
+	if size > inMemoryLimit && !isUTF16(head) {
+		if detect.IsBinary(head) {
+			s.Stats.SkipItem(SkipBinary, loc.Path)
 			return nil
 		}
-		return s.scanArchive(ctx, loc, br, size, kind, depth, b)
+		return s.stream(ctx, loc, br)
 	}
+	// Small or of unknown size (stdin, archive members): read into memory,
+	// switching to chunks if it turns out large.
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	limit := max(int64(inMemoryLimit), s.Opts.MaxFileSize)
+	n, err := io.Copy(buf, io.LimitReader(br, limit+1))
+	if err != nil {
+		return fmt.Errorf("%s: %w", loc.Path, err)
+	}
+	if s.Opts.MaxFileSize > 0 && n > s.Opts.MaxFileSize {
+		s.Stats.SkipItem(SkipTooLarge, loc.Path)
+		return nil
+	}
+	if n > limit {
+		if detect.IsBinary(head) {
+			s.Stats.SkipItem(SkipBinary, loc.Path)
+			return nil
+		}
+		return s.stream(ctx, loc, io.MultiReader(bytes.NewReader(buf.Bytes()), br))
+	}
+	return s.scanText(ctx, loc, buf.Bytes(), head)
+}
+
+// openArchive opens an archive unless it is nested too deep.
+func (s *Scanner) openArchive(ctx context.Context, loc detect.Location, r io.Reader, size int64, kind string, depth int, b *budget) error {
+	if depth >= s.Opts.MaxArchiveDepth {
+		s.Stats.SkipItem(SkipArchiveDepth, loc.Path)
+		return nil
+	}
+	return s.scanArchive(ctx, loc, r, size, kind, depth, b)
+}
+
+// scanText scans an item held in memory: binary items are skipped and
+// UTF-16 text is converted first.
+func (s *Scanner) scanText(ctx context.Context, loc detect.Location, data, head []byte) error {
 	if detect.IsBinary(head) {
 		s.Stats.SkipItem(SkipBinary, loc.Path)
 		return nil
 	}
-	if size <= inMemoryLimit || isUTF16(head) {
-		// Small or of unknown size (stdin, archive members): read into
-		// memory, switching to chunks if it turns out large.
-		buf := bufPool.Get().(*bytes.Buffer)
-		defer bufPool.Put(buf)
-		buf.Reset()
-		limit := int64(inMemoryLimit)
-		if s.Opts.MaxFileSize > limit {
-			limit = s.Opts.MaxFileSize
-		}
-		n, err := io.Copy(buf, io.LimitReader(br, limit+1))
-		if err != nil {
-			return fmt.Errorf("%s: %w", loc.Path, err)
-		}
-		if s.Opts.MaxFileSize > 0 && n > s.Opts.MaxFileSize {
-			s.Stats.SkipItem(SkipTooLarge, loc.Path)
-			return nil
-		}
-		data := buf.Bytes()
-		if isUTF16(head) {
-			data = decodeUTF16(data)
-		}
-		if n > limit {
-			// Size was unknown and the item is large: scan what we have
-			// plus the rest in chunks.
-			return s.stream(ctx, loc, io.MultiReader(bytes.NewReader(data), br))
-		}
-		s.Stats.AddScanned(int64(len(data)))
-		fs, err := s.Engine.Scan(ctx, data, loc)
-		for _, f := range fs {
-			s.Emit(f)
-		}
-		return err
+	if isUTF16(head) {
+		data = decodeUTF16(data)
 	}
-	return s.stream(ctx, loc, br)
+	s.Stats.AddScanned(int64(len(data)))
+	fs, err := s.Engine.Scan(ctx, data, loc)
+	for _, f := range fs {
+		s.Emit(f)
+	}
+	return err
 }
 
 func (s *Scanner) stream(ctx context.Context, loc detect.Location, r io.Reader) error {
-	cr := &countingReader{r: r}
-	limit := r
 	if s.Opts.MaxFileSize > 0 {
-		limit = io.LimitReader(r, s.Opts.MaxFileSize+1)
+		r = io.LimitReader(r, s.Opts.MaxFileSize+1)
 	}
-	cr.r = limit
+	cr := &countingReader{r: r}
 	var found []detect.Finding
 	err := s.Engine.ScanReader(ctx, cr, loc, func(f detect.Finding) { found = append(found, f) })
 	if err != nil {
