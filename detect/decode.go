@@ -271,7 +271,7 @@ func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, c
 		sl, sc := lc.position(sg.start)
 		el, ec := lc.position(sg.end)
 		for _, f := range inner {
-			if dupOf(plain, f.Fingerprint) || overlapsSameRule(plain, f.RuleID, abs, ci.base+int64(sg.end)) {
+			if alreadyFound(plain, f, abs, ci.base+int64(sg.end)) {
 				continue
 			}
 			if !e.opts.IgnoreInline && inlineAllowed(data, max(ls, sg.start-markerReach), min(le, sg.end+markerReach), f.RuleID) {
@@ -287,21 +287,15 @@ func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, c
 	return out, nil
 }
 
-// overlapsSameRule reports whether a plain finding of rule id already covers
-// part of [start, end): a percent-encoded password inside a connection string
-// is found once, as written, not again decoded.
-func overlapsSameRule(fs []Finding, id string, start, end int64) bool {
-	for i := range fs {
-		if fs[i].RuleID == id && fs[i].StartOffset < end && start < fs[i].EndOffset {
-			return true
-		}
-	}
-	return false
-}
-
-func dupOf(fs []Finding, fp string) bool {
-	for i := range fs {
-		if fs[i].Fingerprint == fp {
+// alreadyFound reports whether a plain finding already stands for decoded
+// finding f found in the encoded span [start, end): the same secret by the
+// same rule anywhere in the input, or a finding of the same rule on that
+// span (a percent-encoded password inside a connection string is reported
+// once, as written).
+func alreadyFound(plain []Finding, f Finding, start, end int64) bool {
+	for i := range plain {
+		p := &plain[i]
+		if p.Fingerprint == f.Fingerprint || p.RuleID == f.RuleID && p.StartOffset < end && start < p.EndOffset {
 			return true
 		}
 	}

@@ -493,48 +493,43 @@ func (e *Engine) candidate(r *rule, data []byte, base int, m []int) match {
 // token is not re-reported by a generic rule) and repeats of one span by
 // one rule. Generic rules on the same span are settled after their checks.
 func (e *Engine) resolve(ms []match) []match {
-	if len(ms) == 0 {
-		return ms
-	}
 	sort.Slice(ms, func(a, b int) bool {
 		if ms[a].sStart != ms[b].sStart {
 			return ms[a].sStart < ms[b].sStart
 		}
 		return ms[a].rule.idx < ms[b].rule.idx
 	})
-	out := ms[:0]
-	var specific []match
+	var claims []match // specific matches claim their whole match span
 	for _, m := range ms {
-		if m.sEnd <= m.sStart {
+		if !m.rule.generic {
+			claims = append(claims, m)
+		}
+	}
+	out := ms[:0]
+	var prev *match
+	for _, m := range ms {
+		switch {
+		case m.sEnd <= m.sStart:
+			continue // empty secret
+		case prev != nil && prev.rule == m.rule && prev.sStart == m.sStart && prev.sEnd == m.sEnd:
+			continue
+		case m.rule.generic && overlapsClaim(claims, m):
 			continue
 		}
 		out = append(out, m)
+		prev = &out[len(out)-1]
 	}
-	for _, m := range out {
-		if !m.rule.generic {
-			specific = append(specific, m)
+	return out
+}
+
+// overlapsClaim reports whether generic match m overlaps a specific match.
+func overlapsClaim(claims []match, m match) bool {
+	for _, c := range claims {
+		if c.mStart < m.sEnd && m.sStart < c.mEnd {
+			return true
 		}
 	}
-	final := out[:0]
-	for i, m := range out {
-		if i > 0 && out[i-1].rule == m.rule && out[i-1].sStart == m.sStart && out[i-1].sEnd == m.sEnd {
-			continue
-		}
-		if m.rule.generic {
-			dup := false
-			for _, s := range specific {
-				if s.mStart < m.sEnd && m.sStart < s.mEnd {
-					dup = true
-					break
-				}
-			}
-			if dup {
-				continue
-			}
-		}
-		final = append(final, m)
-	}
-	return final
+	return false
 }
 
 // sameGenericSpan reports whether a generic finding already covers f's secret.
