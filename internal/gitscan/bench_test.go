@@ -64,16 +64,7 @@ func defaultScanner(b *testing.B) *scan.Scanner {
 // BenchmarkHistory scans the full history of a generated 5k-commit repo
 // with the default rules.
 func BenchmarkHistory5k(b *testing.B) {
-	dir := benchRepo(b, 5000)
-	var bytes int64
-	for i := 0; i < b.N; i++ {
-		sc := defaultScanner(b)
-		if _, err := ScanHistory(context.Background(), dir, Options{AllRefs: true}, sc); err != nil {
-			b.Fatal(err)
-		}
-		bytes = sc.Stats.Bytes.Load()
-	}
-	b.SetBytes(bytes)
+	benchHistory(b, benchRepo(b, 5000))
 }
 
 // BenchmarkHistoryRepo scans the repository named by
@@ -83,6 +74,11 @@ func BenchmarkHistoryRepo(b *testing.B) {
 	if dir == "" {
 		b.Skip("LEAKHOUND_BENCH_REPO not set")
 	}
+	benchHistory(b, dir)
+}
+
+// benchHistory scans dir's full history b.N times with a fresh engine.
+func benchHistory(b *testing.B, dir string) {
 	var bytes int64
 	for i := 0; i < b.N; i++ {
 		sc := defaultScanner(b)
