@@ -60,6 +60,7 @@ type Engine struct {
 	prefilter  *prefilter
 	always     []int // rules without keywords
 	pathOnly   []int // rules with a path and no regex
+	pathRegex  []int // rules with a path and a regex
 	global     []*allowlist
 	inputAllow []*allowlist // global allowlists that only look at path/commit
 	required   bool         // some rule has requirements
@@ -222,6 +223,9 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 		}
 		e.rules = append(e.rules, cr)
 		e.byID[r.ID] = cr
+		if cr.path != nil && cr.hasRegex {
+			e.pathRegex = append(e.pathRegex, i)
+		}
 		switch {
 		case !cr.hasRegex:
 			e.pathOnly = append(e.pathOnly, i)
@@ -377,14 +381,18 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 		return nil, err
 	}
 	s.reset()
-	if err := e.prefilter.scan(data, e, s, loc.Path); err != nil {
+	// Path-restricted rules are decided once per input, not per keyword hit.
+	for _, i := range e.pathRegex {
+		s.offPath[i] = !e.rules[i].path.MatchString(loc.Path)
+	}
+	if err := e.prefilter.scan(data, e, s); err != nil {
 		return nil, err
 	}
 	for _, i := range e.always {
 		if err := e.rules[i].prepare(); err != nil {
 			return nil, err
 		}
-		if e.rules[i].pathAllowed(loc.Path) {
+		if !s.offPath[i] {
 			s.addWindow(i, 0, len(data))
 		}
 	}
@@ -453,10 +461,6 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].StartOffset < out[b].StartOffset })
 	return out, nil
-}
-
-func (r *rule) pathAllowed(path string) bool {
-	return r.path == nil || r.path.MatchString(path)
 }
 
 // match is a regex match before it becomes a finding.

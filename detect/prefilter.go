@@ -155,7 +155,7 @@ const streams = 4
 
 // scan records, for every keyword occurrence in data, a window for each
 // rule the keyword belongs to.
-func (p *prefilter) scan(data []byte, e *Engine, s *scratch, path string) error {
+func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 	if p.trans == nil || len(data) == 0 {
 		return nil
 	}
@@ -165,10 +165,10 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, path string) error 
 		end := int(h.end)
 		start := end - p.kwLen[h.kw]
 		for _, ri := range p.kwRules[h.kw] {
-			r := e.rules[ri]
-			if r.path != nil && !r.path.MatchString(path) {
+			if s.offPath[ri] {
 				continue
 			}
+			r := e.rules[ri]
 			if err := r.prepare(); err != nil {
 				return err
 			}

@@ -13,13 +13,14 @@ type window struct{ start, end int }
 type scratch struct {
 	windows [][]window // per rule
 	touched []int      // rules with at least one window, in first-hit order
+	offPath []bool     // per rule: its path regex rejects the current input
 	nl      []int32    // newline offsets of the current chunk (see lineIndex)
 	hits    []hit      // keyword occurrences
 	parts   [streams][]hit
 }
 
 func newScratch(nrules int) *scratch {
-	return &scratch{windows: make([][]window, nrules)}
+	return &scratch{windows: make([][]window, nrules), offPath: make([]bool, nrules)}
 }
 
 func (s *scratch) reset() {
