@@ -97,7 +97,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		probs = append(probs, Problem{File: name, Msg: "extend.url is not supported: leakhound never downloads configuration; use extend.path"})
 	}
 	if raw.Allowlist != nil {
-		cfg.Allowlists = append(cfg.Allowlists, convAllowlist(raw.Allowlist, name, idx.lineOf("[allowlist]", 0)))
+		cfg.Allowlists = append(cfg.Allowlists, convAllowlist(raw.Allowlist, name, idx.nthHeader("[allowlist]", 0)))
 	}
 	for i := range raw.Allowlists {
 		cfg.Allowlists = append(cfg.Allowlists, convAllowlist(&raw.Allowlists[i], name, idx.nthHeader("[[allowlists]]", i)))
@@ -173,25 +173,25 @@ func (s sourceIndex) nthHeader(header string, n int) int {
 	return 0
 }
 
-func (s sourceIndex) lineOf(header string, n int) int { return s.nthHeader(header, n) }
-
 // ruleAt returns the index of the [[rules]] block containing line, or -1.
 func (s sourceIndex) ruleAt(line int) int {
-	idx := -1
+	n, inRules := 0, false
 	for i := 0; i < line && i < len(s.lines); i++ {
 		t := strings.TrimSpace(s.lines[i])
-		if t == "[[rules]]" {
-			idx++
-		} else if strings.HasPrefix(t, "[") && !strings.HasPrefix(t, "[rules.") && !strings.HasPrefix(t, "[[rules.") {
-			if idx >= 0 && (strings.HasPrefix(t, "[[allowlists]]") || strings.HasPrefix(t, "[allowlist]") || strings.HasPrefix(t, "[extend]")) {
-				idx = -1000000
-			}
+		switch {
+		case t == "[[rules]]":
+			n++
+			inRules = true
+		case strings.HasPrefix(t, "[rules.") || strings.HasPrefix(t, "[[rules."):
+			// a table of the current rule
+		case strings.HasPrefix(t, "["):
+			inRules = false
 		}
 	}
-	if idx < 0 {
+	if !inRules {
 		return -1
 	}
-	return idx
+	return n - 1
 }
 
 var keyLineRE = regexp.MustCompile(`^\s*"?([A-Za-z0-9_-]+)"?\s*=`)
