@@ -24,13 +24,21 @@ func gitT(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func TestGitHistoryAndStaged(t *testing.T) {
+// newTestRepo makes an empty repository on branch main holding the test
+// rules as .leakhound.toml; it skips the test when git is missing.
+func newTestRepo(t *testing.T) string {
+	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git binary not found: it is needed to build the test repository (leakhound does not need it)")
 	}
 	dir := t.TempDir()
 	gitT(t, dir, "init", "-q", "-b", "main")
 	write(t, dir, ".leakhound.toml", testRules)
+	return dir
+}
+
+func TestGitHistoryAndStaged(t *testing.T) {
+	dir := newTestRepo(t)
 	write(t, dir, "app.env", "A=1\nKEY="+acme+"\n")
 	gitT(t, dir, "add", "-A")
 	gitT(t, dir, "commit", "-q", "-m", "add key")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -14,12 +13,7 @@ import (
 // the baseline still suppresses the secret while a new one next to it is
 // reported.
 func TestBaselineSurvivesHistoryRewrites(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git binary not found: it is needed to build the test repository (leakhound does not need it)")
-	}
-	dir := t.TempDir()
-	gitT(t, dir, "init", "-q", "-b", "main")
-	write(t, dir, ".leakhound.toml", testRules)
+	dir := newTestRepo(t)
 	write(t, dir, "deploy/app.env", "A=1\nKEY="+acme+"\n")
 	gitT(t, dir, "add", "-A")
 	gitT(t, dir, "commit", "-q", "-m", "add config")
