@@ -101,23 +101,30 @@ func widenFwd(data []byte, i int) int {
 // lineBounds returns the start of the line holding start and the end of the
 // line holding end-1 (excluding the newline).
 func lineBounds(data []byte, start, end int) (int, int) {
-	ls := bytes.LastIndexByte(data[:start], '\n') + 1
-	if end < start {
-		end = start
+	// On a giant (minified) line the bounds stop lineCap bytes away: every
+	// use cuts the line around the match anyway, and a finding must not cost
+	// a scan of the whole line.
+	lo := max(0, start-lineCap)
+	ls := lo
+	if j := bytes.LastIndexByte(data[lo:start], '\n'); j >= 0 {
+		ls = lo + j + 1
 	}
-	le := len(data)
-	if end > 0 && end <= len(data) {
-		// The match may end with a newline; the line is the one it ends on.
-		from := end
-		if from > start && data[from-1] == '\n' {
-			from--
-		}
-		if j := bytes.IndexByte(data[from:], '\n'); j >= 0 {
-			le = from + j
-		}
+	end = max(end, start)
+	// The match may end with a newline; the line is the one it ends on.
+	from := end
+	if from > start && data[from-1] == '\n' {
+		from--
+	}
+	hi := min(len(data), from+lineCap)
+	le := hi
+	if j := bytes.IndexByte(data[from:hi], '\n'); j >= 0 {
+		le = from + j
 	}
 	return ls, le
 }
+
+// lineCap bounds how far lineBounds looks for a line's ends.
+const lineCap = 2 * markerReach
 
 // lineCounter converts offsets, given in increasing order, to 1-based line
 // and column numbers without rescanning from the start each time.
