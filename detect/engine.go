@@ -125,6 +125,7 @@ type rule struct {
 	after    int // window reach after a keyword hit
 	lines    int // most newlines a match can span, or unbounded
 	lead     int // bytes a match holds before its leading keyword, or unbounded
+	guard    *guard
 	hasRegex bool
 
 	once    sync.Once
@@ -139,8 +140,8 @@ type rule struct {
 	stdErr  error
 	seen    atomic.Int64 // bytes scanned so far
 
-	// prepare fills the fields above it that need parsing (allow,
-	// before, after, lines, groups) on first use: a 900-rule set costs
+	// prepare fills the fields above it that need parsing (before,
+	// after, lines, lead, guard, groups) on first use: a 900-rule set costs
 	// a few milliseconds to set up, not hundreds.
 	allowOnce sync.Once
 	allowErr  error
@@ -168,6 +169,7 @@ func (r *rule) prepare() error {
 		}
 		r.groups = parsed.MaxCap()
 		r.lead = leadBeforeKeyword(parsed, r.r.Keywords)
+		r.guard = newGuard(parsed, r.r.Keywords)
 		n := maxMatchLen(parsed)
 		r.lines = maxNewlines(parsed)
 		switch {

@@ -20,13 +20,14 @@ type prefilter struct {
 	matchStart uint32   // states >= matchStart (premultiplied) have outputs
 	outs       [][]int  // per state index (state/ncls - firstMatch): keyword ids
 	firstMatch int
+	kw         []string
 	kwLen      []int
 	maxKw      int
 	kwRules    [][]int
 }
 
 func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
-	p := &prefilter{kwRules: kwRules}
+	p := &prefilter{kwRules: kwRules, kw: keywords}
 	if len(keywords) == 0 {
 		return p
 	}
@@ -171,6 +172,9 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 			r := e.rules[ri]
 			if err := r.prepare(); err != nil {
 				return err
+			}
+			if r.guard != nil && !r.guard.check(data, start, p.kw[h.kw]) {
+				continue
 			}
 			ws, we := max(0, start-r.before), min(len(data), end+r.after)
 			if r.lead >= 0 {

@@ -1,0 +1,512 @@
+package detect
+
+import (
+	"regexp/syntax"
+	"strings"
+	"unicode"
+)
+
+// A guard is a cheap necessary condition on a keyword hit, derived from a
+// rule's regex: the bytes just before and just after the keyword must be
+// ones a match could have there. Common keywords ("pat", "key", "lob") occur
+// all over source code ("path", "monkey", "blob"); a guard turns most of
+// those hits away with a few byte compares, so the rule's regex does not
+// run on their windows and, when no hit of a rule survives, is never even
+// compiled.
+//
+// The condition rests on one fact about the regex: in every branch of its
+// top-level alternation there is an element of the top-level concatenation
+// (the "anchor") whose every possible string begins with one of the rule's
+// keywords. Every match therefore holds a keyword occurrence at the anchor's
+// start, the prefilter reports that occurrence, and it is enough to keep
+// the hits that could be such an occurrence: the byte before must be one
+// that may precede the anchor (a \b, a character class, an optional part
+// and what precedes it), and when the anchor is a single literal, the bytes
+// from the hit on must spell it and then fit the fixed-width elements after
+// it. Windows are computed from the hit as before (lead, match length and
+// lines bound the match around any keyword occurrence it holds), so a kept
+// hit's window covers the match.
+type guard struct {
+	branches []guardBranch
+}
+
+type guardBranch struct {
+	lits []string // lower-cased strings the anchor can begin... (all of them)
+	// pre holds the bytes that may come right before the anchor;
+	// preStart says the anchor may also start at offset 0. hasPre is false
+	// when nothing is known.
+	pre      byteSet
+	preStart bool
+	hasPre   bool
+	// post, for an anchor that is one literal, holds the bytes allowed at
+	// each offset from the anchor's start: the literal's own (case as the
+	// regex has it) and then those of the fixed-width elements after it.
+	post []byteSet
+}
+
+// maxGuardPost bounds the bytes a guard checks after a hit.
+const maxGuardPost = 32
+
+// check reports whether a hit of keyword kw at data[s:e] could be the start
+// of a match's anchor.
+func (g *guard) check(data []byte, s int, kw string) bool {
+	for i := range g.branches {
+		if g.branches[i].check(data, s, kw) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *guardBranch) check(data []byte, s int, kw string) bool {
+	cand := false
+	for _, x := range b.lits {
+		if strings.HasPrefix(x, kw) {
+			cand = true
+			break
+		}
+	}
+	if !cand {
+		return false
+	}
+	if b.hasPre {
+		if s == 0 {
+			if !b.preStart {
+				return false
+			}
+		} else if !b.pre.has(data[s-1]) {
+			return false
+		}
+	}
+	for i, set := range b.post {
+		p := s + i
+		if p >= len(data) {
+			// The data ends (a chunk boundary, perhaps): let the
+			// regex decide.
+			break
+		}
+		if !set.has(data[p]) {
+			return false
+		}
+	}
+	return true
+}
+
+// newGuard derives a guard from a parsed regex and the rule's keywords, or
+// returns nil when the regex does not give one.
+func newGuard(re *syntax.Regexp, keywords []string) *guard {
+	if len(keywords) == 0 {
+		return nil
+	}
+	kws := make([]string, len(keywords))
+	for i, k := range keywords {
+		kws[i] = strings.ToLower(k)
+	}
+	re = uncapture(re)
+	var branches []*syntax.Regexp
+	if re.Op == syntax.OpAlternate {
+		branches = re.Sub
+	} else {
+		branches = []*syntax.Regexp{re}
+	}
+	g := &guard{}
+	for _, br := range branches {
+		gb, ok := guardFor(flatten(br, nil), kws)
+		if !ok {
+			return nil
+		}
+		g.branches = append(g.branches, gb)
+	}
+	return g
+}
+
+// guardFor finds the anchor in a flattened concatenation and builds the
+// branch's condition.
+func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
+	for i, it := range items {
+		lits, ok := expansions(it, 64)
+		if !ok || !allStartWithKeyword(lits, kws) {
+			continue
+		}
+		gb := guardBranch{lits: lits}
+		word := true
+		for _, x := range lits {
+			word = word && isWordByte(x[0])
+		}
+		if c := precede(items, i, word); c.ok {
+			gb.pre, gb.preStart, gb.hasPre = c.set, c.start, true
+		}
+		if lit := uncapture(it); lit.Op == syntax.OpLiteral {
+			gb.post = follow(lit, items[i+1:])
+		}
+		return gb, true
+	}
+	return guardBranch{}, false
+}
+
+func allStartWithKeyword(lits []string, kws []string) bool {
+	if len(lits) == 0 {
+		return false
+	}
+	for _, x := range lits {
+		ok := false
+		for _, k := range kws {
+			if strings.HasPrefix(x, k) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func uncapture(re *syntax.Regexp) *syntax.Regexp {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	return re
+}
+
+// flatten lists the elements of a concatenation, looking through captures
+// and nested concatenations.
+func flatten(re *syntax.Regexp, out []*syntax.Regexp) []*syntax.Regexp {
+	re = uncapture(re)
+	if re.Op == syntax.OpConcat {
+		for _, sub := range re.Sub {
+			out = flatten(sub, out)
+		}
+		return out
+	}
+	return append(out, re)
+}
+
+// expansions returns every string re can match, lower-cased, when there are
+// at most limit of them, all non-empty ASCII of at most 64 bytes.
+func expansions(re *syntax.Regexp, limit int) ([]string, bool) {
+	set, ok := expand(re, limit)
+	if !ok {
+		return nil, false
+	}
+	for _, s := range set {
+		if s == "" {
+			return nil, false
+		}
+	}
+	return set, true
+}
+
+func expand(re *syntax.Regexp, limit int) ([]string, bool) {
+	re = uncapture(re)
+	switch re.Op {
+	case syntax.OpEmptyMatch:
+		return []string{""}, true
+	case syntax.OpLiteral:
+		var b strings.Builder
+		for _, r := range re.Rune {
+			if r >= 0x80 {
+				return nil, false
+			}
+			b.WriteRune(unicode.ToLower(r))
+		}
+		if b.Len() > 64 {
+			return nil, false
+		}
+		return []string{b.String()}, true
+	case syntax.OpCharClass:
+		var out []string
+		seen := map[rune]bool{}
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			lo, hi := re.Rune[i], re.Rune[i+1]
+			if hi-lo > 8 || lo >= 0x80 {
+				return nil, false
+			}
+			for r := lo; r <= hi; r++ {
+				l := unicode.ToLower(r)
+				if r >= 0x80 || seen[l] {
+					continue
+				}
+				seen[l] = true
+				out = append(out, string(l))
+			}
+		}
+		if len(out) == 0 || len(out) > 4 {
+			return nil, false
+		}
+		return out, true
+	case syntax.OpQuest:
+		sub, ok := expand(re.Sub[0], limit)
+		if !ok || len(sub)+1 > limit {
+			return nil, false
+		}
+		return append(sub, ""), true
+	case syntax.OpAlternate:
+		var out []string
+		for _, s := range re.Sub {
+			sub, ok := expand(s, limit)
+			if !ok || len(out)+len(sub) > limit {
+				return nil, false
+			}
+			out = append(out, sub...)
+		}
+		return out, true
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, s := range re.Sub {
+			sub, ok := expand(s, limit)
+			if !ok || len(out)*len(sub) > limit {
+				return nil, false
+			}
+			next := make([]string, 0, len(out)*len(sub))
+			for _, a := range out {
+				for _, b := range sub {
+					if len(a)+len(b) > 64 {
+						return nil, false
+					}
+					next = append(next, a+b)
+				}
+			}
+			out = next
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// cond is what may come right before a position: bytes, or the start of
+// the data. ok is false when nothing is known.
+type cond struct {
+	set   byteSet
+	start bool
+	ok    bool
+}
+
+func (c cond) or(d cond) cond {
+	if !c.ok || !d.ok {
+		return cond{}
+	}
+	c.set.union(&d.set)
+	c.start = c.start || d.start
+	return c
+}
+
+// precede returns what may come right before items[i]. word says whether
+// every string of items[i] starts with a word character (for \b and \B).
+func precede(items []*syntax.Regexp, i int, word bool) cond {
+	if i == 0 {
+		return cond{}
+	}
+	it := uncapture(items[i-1])
+	switch it.Op {
+	case syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		if !word {
+			return cond{}
+		}
+		c := cond{ok: true, start: it.Op == syntax.OpWordBoundary}
+		for b := 0; b < 256; b++ {
+			if isWordByte(byte(b)) == (it.Op == syntax.OpNoWordBoundary) {
+				c.set.add(byte(b))
+			}
+		}
+		return c
+	case syntax.OpBeginLine:
+		c := cond{ok: true, start: true}
+		c.set.add('\n')
+		return c
+	case syntax.OpBeginText:
+		// Windows start at line starts, where a regex sees the start of
+		// its text: treat ^ without (?m) like a line start.
+		c := cond{ok: true, start: true}
+		c.set.add('\n')
+		return c
+	case syntax.OpEmptyMatch:
+		return precede(items, i-1, word)
+	case syntax.OpQuest, syntax.OpStar:
+		last := lastByte(it.Sub[0], word)
+		return last.or(precede(items, i-1, word))
+	case syntax.OpRepeat:
+		last := lastByte(it.Sub[0], word)
+		if it.Min == 0 {
+			return last.or(precede(items, i-1, word))
+		}
+		return last
+	case syntax.OpAlternate:
+		var c cond
+		for j, br := range it.Sub {
+			sub := flatten(br, nil)
+			// A branch is read with what precedes the alternation
+			// behind it.
+			joined := append(append(items[:i-1:i-1], sub...), items[i:]...)
+			bc := precede(joined, i-1+len(sub), word)
+			if j == 0 {
+				c = bc
+			} else {
+				c = c.or(bc)
+			}
+			if !c.ok {
+				return cond{}
+			}
+		}
+		return c
+	}
+	return lastByte(it, word)
+}
+
+// lastByte returns what re's last byte can be, when re matches one byte
+// or a fixed-width run of them.
+func lastByte(re *syntax.Regexp, word bool) cond {
+	re = uncapture(re)
+	switch re.Op {
+	case syntax.OpLiteral:
+		c := cond{ok: true}
+		c.set.addRune(re.Rune[len(re.Rune)-1], re.Flags&syntax.FoldCase != 0)
+		return c
+	case syntax.OpCharClass:
+		c := cond{ok: true}
+		c.set.addClass(re.Rune)
+		return c
+	case syntax.OpAnyCharNotNL:
+		c := cond{ok: true}
+		c.set.addClass([]rune{0, '\n' - 1, '\n' + 1, unicode.MaxRune})
+		return c
+	case syntax.OpPlus:
+		return lastByte(re.Sub[0], word)
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return lastByte(re.Sub[0], word)
+		}
+	case syntax.OpConcat:
+		items := flatten(re, nil)
+		if len(items) > 0 {
+			return precede(append(items, nil), len(items), word)
+		}
+	}
+	return cond{}
+}
+
+// follow returns the byte sets of literal lit and then of the fixed-width
+// elements in rest, at most maxGuardPost of them.
+func follow(lit *syntax.Regexp, rest []*syntax.Regexp) []byteSet {
+	var out []byteSet
+	addLit := func(re *syntax.Regexp) bool {
+		for _, r := range re.Rune {
+			var s byteSet
+			if r >= 0x80 || len(out) == maxGuardPost {
+				// Latin-1 RE2 and UTF-8 Go regexp see a non-ASCII
+				// character as one byte and as several.
+				return false
+			}
+			s.addRune(r, re.Flags&syntax.FoldCase != 0)
+			out = append(out, s)
+		}
+		return true
+	}
+	if !addLit(lit) {
+		return out
+	}
+	for _, it := range rest {
+		it = uncapture(it)
+		switch it.Op {
+		case syntax.OpLiteral:
+			if !addLit(it) {
+				return out
+			}
+			continue
+		case syntax.OpCharClass, syntax.OpAnyCharNotNL:
+			s, _ := oneByte(it)
+			if len(out) == maxGuardPost {
+				return out
+			}
+			out = append(out, s)
+			if s.high() {
+				return out
+			}
+			continue
+		case syntax.OpRepeat, syntax.OpPlus:
+			s, ok := oneByte(uncapture(it.Sub[0]))
+			if !ok {
+				return out
+			}
+			n, exact := 1, false
+			if it.Op == syntax.OpRepeat {
+				n, exact = it.Min, it.Max == it.Min
+			}
+			if s.high() {
+				// Go's regexp reads UTF-8: a non-ASCII character is
+				// several bytes, and the offsets after it are unknown.
+				n, exact = min(n, 1), false
+			}
+			for k := 0; k < n && len(out) < maxGuardPost; k++ {
+				out = append(out, s)
+			}
+			if exact {
+				continue
+			}
+		}
+		return out
+	}
+	return out
+}
+
+// oneByte returns the bytes re matches when it matches exactly one byte.
+func oneByte(re *syntax.Regexp) (byteSet, bool) {
+	var s byteSet
+	switch re.Op {
+	case syntax.OpCharClass:
+		s.addClass(re.Rune)
+		return s, true
+	case syntax.OpAnyCharNotNL:
+		s.addClass([]rune{0, '\n' - 1, '\n' + 1, unicode.MaxRune})
+		return s, true
+	case syntax.OpLiteral:
+		if len(re.Rune) == 1 && re.Rune[0] < 0x80 {
+			s.addRune(re.Rune[0], re.Flags&syntax.FoldCase != 0)
+			return s, true
+		}
+	}
+	return s, false
+}
+
+// byteSet is a set of bytes.
+type byteSet [4]uint64
+
+func (s *byteSet) add(c byte)       { s[c>>6] |= 1 << (c & 63) }
+func (s *byteSet) has(c byte) bool  { return s[c>>6]&(1<<(c&63)) != 0 }
+func (s *byteSet) union(t *byteSet) { s[0] |= t[0]; s[1] |= t[1]; s[2] |= t[2]; s[3] |= t[3] }
+func (s *byteSet) addRange(lo, hi int) {
+	for c := max(lo, 0); c <= min(hi, 0xff); c++ {
+		s.add(byte(c))
+	}
+}
+
+// addRune adds the bytes rune r can be, in its other case too when fold
+// is set. A non-ASCII rune is one byte to Latin-1 RE2 and several to Go's
+// regexp (UTF-8): it adds every non-ASCII byte.
+func (s *byteSet) addRune(r rune, fold bool) {
+	if r >= 0x80 {
+		s.addRange(0x80, 0xff)
+		return
+	}
+	s.add(byte(r))
+	if fold {
+		s.add(byte(unicode.ToLower(r)))
+		s.add(byte(unicode.ToUpper(r)))
+	}
+}
+
+// addClass adds the bytes of a character class's rune ranges (every
+// non-ASCII byte for a range that reaches past ASCII, see addRune).
+func (s *byteSet) addClass(ranges []rune) {
+	for i := 0; i+1 < len(ranges); i += 2 {
+		lo, hi := int(ranges[i]), int(ranges[i+1])
+		if hi >= 0x80 {
+			s.addRange(0x80, 0xff)
+		}
+		s.addRange(lo, min(hi, 0x7f))
+	}
+}
+
+// high reports whether the set holds a non-ASCII byte.
+func (s *byteSet) high() bool { return s[2]|s[3] != 0 }

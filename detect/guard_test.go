@@ -1,0 +1,141 @@
+package detect
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp/syntax"
+	"strings"
+	"testing"
+
+	"github.com/leakhound/leakhound/rules"
+)
+
+func TestGuardHits(t *testing.T) {
+	cases := []struct {
+		re   string
+		kws  []string
+		text string // the hit is the first occurrence of kw
+		kw   string
+		want bool
+	}{
+		// \b before a literal anchor, fixed-width elements after it.
+		{`\b(pat[A-Za-z0-9]{14}\.[a-f0-9]{64})`, []string{"pat"}, "x = path.Join(a, b)", "pat", false},
+		{`\b(pat[A-Za-z0-9]{14}\.[a-f0-9]{64})`, []string{"pat"}, "x = patAbCdEfGh123456.0123abcd", "pat", true},
+		{`\b(pat[A-Za-z0-9]{14}\.[a-f0-9]{64})`, []string{"pat"}, "xpatAbCdEfGh123456.0123abcd", "pat", false},
+		// A case-sensitive literal rejects other cases the prefilter finds.
+		{`\b(eyJ[A-Za-z0-9_-]{10,})`, []string{"eyj"}, "EYJABCDEFGHIJKL", "eyj", false},
+		{`\b(eyJ[A-Za-z0-9_-]{10,})`, []string{"eyj"}, "eyJABCDEFGHIJKL", "eyj", true},
+		// (?:\b|_) before the keyword: "blob" is no lob.
+		{`(?:\b|_)(?i:lob[ \t\w.-]{0,20}key)`, []string{"lob"}, "blob key", "lob", false},
+		{`(?:\b|_)(?i:lob[ \t\w.-]{0,20}key)`, []string{"lob"}, "my_lob key", "lob", true},
+		{`(?:\b|_)(?i:lob[ \t\w.-]{0,20}key)`, []string{"lob"}, "lob key", "lob", true},
+		// A class before the keyword.
+		{`[\w.-](?i:key)\s*=`, []string{"key"}, "(key)", "key", false},
+		{`[\w.-](?i:key)\s*=`, []string{"key"}, "api_key = 1", "key", true},
+		// An optional part and what precedes it.
+		{`<(?:[\w-]{0,30}[:_.-])?(?i:password|token)>`, []string{"password", "token"}, "a password", "password", false},
+		{`<(?:[\w-]{0,30}[:_.-])?(?i:password|token)>`, []string{"password", "token"}, "<db_password>", "password", true},
+		{`<(?:[\w-]{0,30}[:_.-])?(?i:password|token)>`, []string{"password", "token"}, "<token>", "token", true},
+		// Alternation of anchors; a keyword that is no anchor's start.
+		{`(?i:cred(?:entials?|s)|auth)=(\w+)`, []string{"cred", "auth"}, "credentials=x", "cred", true},
+		{`(?i:cred(?:entials?|s)|auth)=(\w+)`, []string{"cred", "auth", "ent"}, "credentials=x", "ent", false},
+		// (?m)^ before the anchor.
+		{`(?m)^[ \t]*password=(\S+)`, []string{"password"}, "x password=1", "password", true},
+		{`(?m)^password=(\S+)`, []string{"password"}, "x password=1", "password", false},
+		{`(?m)^password=(\S+)`, []string{"password"}, "x\npassword=1", "password", true},
+		{`(?m)^password=(\S+)`, []string{"password"}, "password=1", "password", true},
+		// Top-level alternation: a hit passes if one branch allows it.
+		{`\bghp_[a-z]{4}|\bgho_[a-z]{4}`, []string{"ghp_", "gho_"}, "xgho_abcd", "gho_", false},
+		{`\bghp_[a-z]{4}|\bgho_[a-z]{4}`, []string{"ghp_", "gho_"}, " gho_abcd", "gho_", true},
+		// Data that ends inside the checked bytes is left to the regex.
+		{`\b(pat[A-Za-z0-9]{14}\.)`, []string{"pat"}, "patAbC", "pat", true},
+	}
+	for _, c := range cases {
+		re, err := syntax.Parse(c.re, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := newGuard(re, c.kws)
+		if g == nil {
+			t.Errorf("%s: no guard", c.re)
+			continue
+		}
+		s := strings.Index(strings.ToLower(c.text), c.kw)
+		if got := g.check([]byte(c.text), s, c.kw); got != c.want {
+			t.Errorf("%s on %q: %v, want %v", c.re, c.text, got, c.want)
+		}
+	}
+	// No anchor in some branch: no guard.
+	for _, re := range []string{`[a-z]+_key=(\w+)`, `token=(\w+)|(\w+)@host`} {
+		p, _ := syntax.Parse(re, syntax.Perl)
+		if newGuard(p, []string{"key", "token"}) != nil {
+			t.Errorf("%s: unexpected guard", re)
+		}
+	}
+}
+
+// TestGuardsSameFindings checks that guards only ever turn away hits that
+// cannot be part of a match: with and without them, the default ruleset
+// finds the same on source-like text with secrets and on the labelled
+// corpus.
+func TestGuardsSameFindings(t *testing.T) {
+	cfg, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := New(cfg, Options{NoCache: true})
+	b, _ := New(cfg, Options{NoCache: true})
+	for _, r := range b.rules {
+		r.prepare()
+		r.guard = nil
+	}
+	inputs := sourceFiles(2<<20, true)
+	// Every rule's examples, alone and inside other text.
+	rcfg, err := rules.DefaultWithExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rcfg.Rules {
+		for _, ex := range append(r.Examples, r.NegativeExamples...) {
+			inputs = append(inputs, []byte(ex), []byte("x"+ex+"_y\n"+ex+" blob path"+ex))
+		}
+	}
+	var names []string
+	filepath.WalkDir("../testdata/corpus", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			data, _ := os.ReadFile(p)
+			inputs = append(inputs, data)
+			names = append(names, p)
+		}
+		return nil
+	})
+	if len(names) == 0 {
+		t.Fatal("no corpus files")
+	}
+	n, guarded := 0, 0
+	for _, r := range a.rules {
+		r.prepare()
+		if r.guard != nil {
+			guarded++
+		}
+	}
+	for i, f := range inputs {
+		fa, _ := a.Scan(context.Background(), f, Location{Path: "x.go"})
+		fb, _ := b.Scan(context.Background(), f, Location{Path: "x.go"})
+		if len(fa) != len(fb) {
+			t.Fatalf("input %d: %d findings with guards, %d without", i, len(fa), len(fb))
+		}
+		for j := range fa {
+			if fa[j].RuleID != fb[j].RuleID || fa[j].StartOffset != fb[j].StartOffset {
+				t.Fatalf("input %d finding %d differs: %+v vs %+v", i, j, fa[j], fb[j])
+			}
+		}
+		n += len(fa)
+	}
+	if n == 0 {
+		t.Fatal("no findings to compare")
+	}
+	t.Logf("%d findings, %d of %d rules guarded", n, guarded, len(a.rules))
+}
