@@ -23,6 +23,8 @@ func main() {
 	prof := flag.String("cpuprofile", "", "write a CPU profile (with -labels: samples tagged by rule; go tool pprof -tags)")
 	labels := flag.Bool("labels", false, "tag profile samples with rule ids")
 	first := flag.Int("first", 0, "keep only the first N rules (0: all)")
+	repeat := flag.Int("n", 1, "scan the files n times (use with -nocache)")
+	nocache := flag.Bool("nocache", false, "turn off the regex result cache")
 	drop := flag.String("drop", "", "drop the rules defined in this file (e.g. default/generic.toml)")
 	flag.Parse()
 	var cfg *rules.Config
@@ -48,7 +50,7 @@ func main() {
 	if *first > 0 && *first < len(cfg.Rules) {
 		cfg.Rules = cfg.Rules[:*first]
 	}
-	e, err := detect.New(cfg, detect.Options{WholeChunk: *whole, LabelRules: *labels})
+	e, err := detect.New(cfg, detect.Options{WholeChunk: *whole, LabelRules: *labels, NoCache: *nocache})
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
@@ -79,10 +81,13 @@ func main() {
 	}
 	start := time.Now()
 	n := 0
-	for i, b := range files {
-		fs, _ := e.Scan(context.Background(), b, detect.Location{Path: names[i]})
-		n += len(fs)
+	for range *repeat {
+		for i, b := range files {
+			fs, _ := e.Scan(context.Background(), b, detect.Location{Path: names[i]})
+			n += len(fs)
+		}
 	}
+	total *= int64(*repeat)
 	d := time.Since(start)
 	fmt.Printf("%d files, %.1f MB in %v: %.1f MB/s, %d findings\n", len(files), float64(total)/1e6, d, float64(total)/1e6/d.Seconds(), n)
 	calls, rb := e.Counters()
