@@ -126,7 +126,9 @@ type rule struct {
 	lines    int // most newlines a match can span, or unbounded
 	lead     int // bytes a match holds before its leading keyword, or unbounded
 	guard    *guard
-	hasRegex bool
+	// requiredByOther is set when a composite rule requires this one.
+	requiredByOther bool
+	hasRegex        bool
 
 	once    sync.Once
 	re      *re2.Regexp
@@ -247,6 +249,13 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 			}
 		}
 	}
+	for _, r := range cfg.Rules {
+		for _, q := range r.Required {
+			if cr := e.byID[q.ID]; cr != nil {
+				cr.requiredByOther = true
+			}
+		}
+	}
 	for _, a := range cfg.Allowlists {
 		ca, err := compileAllowlist(a)
 		if err != nil {
@@ -363,6 +372,9 @@ type chunkInfo struct {
 	ownFrom   int64 // findings must start at or after this input offset...
 	ownTo     int64 // ...and before this one
 	decodeCap *int  // remaining decode budget, shared across chunks
+	// changed, when not nil, restricts regexes and findings to these
+	// ranges of data (see ScanChanged).
+	changed []window
 }
 
 // SkipInput reports whether a global allowlist excludes the whole input
@@ -405,6 +417,11 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 			return nil, err
 		}
 		ws := s.windows[i]
+		if ci.changed != nil && !r.requiredByOther {
+			if ws = keepChanged(ws, ci.changed); len(ws) == 0 {
+				continue
+			}
+		}
 		if e.opts.WholeChunk {
 			ws = []window{{0, len(data)}}
 		} else {
@@ -439,6 +456,9 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 		if abs < ci.ownFrom || abs >= ci.ownTo {
 			continue
 		}
+		if ci.changed != nil && !m.rule.requiredByOther && !overlapsAny(ci.changed, m.mStart, m.mEnd) {
+			continue
+		}
 		f, ok := e.finish(m, data, loc, &lc, ci)
 		if !ok {
 			continue
@@ -453,6 +473,15 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 	}
 	if e.required {
 		out = e.applyRequired(out)
+		if ci.changed != nil {
+			kept := out[:0]
+			for _, f := range out {
+				if overlapsAny(ci.changed, int(f.StartOffset-ci.base), int(f.EndOffset-ci.base)) {
+					kept = append(kept, f)
+				}
+			}
+			out = kept
+		}
 	}
 	if depth < e.opts.MaxDecodeDepth && e.opts.MaxDecodeDepth > 0 {
 		dec, err := e.decodeAndScan(ctx, data, loc, ci, depth, out)
