@@ -36,8 +36,13 @@ func (p *pack) headers() (*packHeaders, error) {
 	n := len(p.offsets)
 	hs := &packHeaders{typ: make([]plumbing.ObjectType, n), size: make([]uint32, n), base: make([]int32, n)}
 	const chunk = 1 << 20
-	buf := make([]byte, chunk)
+	var buf []byte
 	var bufStart, bufEnd int64 = 0, 0
+	if p.data != nil {
+		buf, bufEnd = p.data, int64(len(p.data))
+	} else {
+		buf = make([]byte, chunk)
+	}
 	for i, off := range p.offsets {
 		if off+64 > bufEnd && bufEnd < p.end {
 			n, err := p.f.ReadAt(buf, off)

@@ -30,8 +30,12 @@ import (
 
 // pack is one pack file and its index.
 type pack struct {
-	name    string
-	f       billy.File
+	name string
+	f    billy.File
+	// data maps the whole pack file read-only when the platform allows
+	// it: objects are then sliced out of it instead of read with a
+	// system call each. nil: objects are read with ReadAt.
+	data    []byte
 	idx     *packIndex
 	offsets []int64 // sorted object offsets
 	end     int64   // offset of the trailing checksum
@@ -68,8 +72,13 @@ func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pack %s: %w", h, err)
 	}
-	var raw []byte
+	var raw, mapped []byte
 	if ist, err := fs.Stat(base + ".idx"); err == nil && ist.Size() > 0 && ist.Size() < 1<<40 {
+		mapped = mapFile(fs, base+".idx", ist.Size())
+	}
+	if mapped != nil {
+		raw = mapped
+	} else if ist, err := fs.Stat(base + ".idx"); err == nil && ist.Size() > 0 && ist.Size() < 1<<40 {
 		raw = make([]byte, ist.Size())
 		_, err = io.ReadFull(idxf, raw)
 		if err != nil {
@@ -85,15 +94,19 @@ func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
 	}
 	idx, err := parseIdx(raw)
 	if err != nil {
+		unmapFile(mapped)
 		return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
 	}
+	idx.mapped = mapped
 	f, err := fs.Open(base + ".pack")
 	if err != nil {
+		unmapFile(mapped)
 		return nil, fmt.Errorf("pack %s: %w", h, err)
 	}
 	st, err := fs.Stat(base + ".pack")
 	if err != nil {
 		f.Close()
+		unmapFile(mapped)
 		return nil, fmt.Errorf("pack %s: %w", h, err)
 	}
 	p := &pack{name: base + ".pack", f: f, idx: idx, end: st.Size() - 20}
@@ -102,15 +115,18 @@ func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
 		off, ok := idx.offset(i)
 		if !ok {
 			f.Close()
+			unmapFile(mapped)
 			return nil, fmt.Errorf("pack index %s.idx: 64-bit offset out of range", base)
 		}
 		if off < 12 || off >= p.end {
 			f.Close()
+			unmapFile(mapped)
 			return nil, fmt.Errorf("pack index %s.idx: offset %d outside the pack", base, off)
 		}
 		p.offsets[i] = off
 	}
 	slices.Sort(p.offsets)
+	p.data = mapFile(fs, base+".pack", st.Size())
 	return p, nil
 }
 
@@ -121,6 +137,7 @@ type packIndex struct {
 	names  []byte // n sorted 20-byte object names
 	off32  []byte // n 4-byte offsets (high bit: index into off64)
 	off64  []byte
+	mapped []byte // the mapped file, to unmap on close (nil: on the heap)
 }
 
 // parseIdx checks a version 2 pack index and slices its tables.
@@ -182,6 +199,9 @@ func (p *pack) find(h plumbing.Hash) (int64, bool) {
 func (ps *packSet) close() {
 	for _, p := range ps.packs {
 		p.f.Close()
+		unmapFile(p.data)
+		unmapFile(p.idx.mapped)
+		p.data, p.idx = nil, nil
 	}
 }
 
@@ -459,6 +479,12 @@ func (r *objReader) readRaw(p *pack, off int64) (rawObject, error) {
 	}
 	if n <= 0 || n > 1<<34 {
 		return rawObject{}, fmt.Errorf("bad object length %d", n)
+	}
+	if p.data != nil {
+		if off+n > int64(len(p.data)) {
+			return rawObject{}, fmt.Errorf("truncated pack: object at %d needs %d bytes, %d left", off, n, int64(len(p.data))-off)
+		}
+		return parseHeader(p.data[off:off+n:off+n], off)
 	}
 	if r.winPack == p && off >= r.winOff && off+n <= r.winOff+int64(len(r.win)) {
 		return parseHeader(r.win[off-r.winOff:off-r.winOff+n], off)
