@@ -316,6 +316,7 @@ func merge(base, over *Config) *Config {
 		if r.Regex != "" {
 			b.Regex = r.Regex
 			b.SecretGroup = r.SecretGroup
+			b.checked = false
 		}
 		if r.Entropy != 0 {
 			b.Entropy = r.Entropy
@@ -325,6 +326,7 @@ func merge(base, over *Config) *Config {
 		}
 		if r.Path != "" {
 			b.Path = r.Path
+			b.checked = false
 		}
 		if len(r.Tags) > 0 {
 			b.Tags = r.Tags
@@ -332,7 +334,10 @@ func merge(base, over *Config) *Config {
 		if r.Severity != "" {
 			b.Severity = r.Severity
 		}
-		b.Allowlists = append(append([]*Allowlist(nil), b.Allowlists...), r.Allowlists...)
+		if len(r.Allowlists) > 0 {
+			b.Allowlists = append(append([]*Allowlist(nil), b.Allowlists...), r.Allowlists...)
+			b.checked = false
+		}
 		b.File, b.Line = r.File, r.Line
 	}
 	out.Allowlists = append(append([]*Allowlist(nil), base.Allowlists...), over.Allowlists...)
@@ -359,7 +364,7 @@ func Validate(cfg *Config) Problems {
 		if r.Regex == "" && r.Path == "" {
 			add("needs a regex or a path")
 		}
-		if r.Regex != "" {
+		if r.Regex != "" && !r.checked {
 			re, err := syntax.Parse(r.Regex, syntax.Perl)
 			if err != nil {
 				add("invalid regex: %v", err)
@@ -367,7 +372,7 @@ func Validate(cfg *Config) Problems {
 				add("secretGroup %d out of range: the regex has %d groups", r.SecretGroup, re.MaxCap())
 			}
 		}
-		if r.Path != "" {
+		if r.Path != "" && !r.checked {
 			if _, err := syntax.Parse(r.Path, syntax.Perl); err != nil {
 				add("invalid path regex: %v", err)
 			}
@@ -387,6 +392,9 @@ func Validate(cfg *Config) Problems {
 			}
 		}
 		for _, a := range r.Allowlists {
+			if r.checked {
+				break
+			}
 			for _, p := range validateAllowlist(a) {
 				add("allowlist: %s", p)
 			}

@@ -121,6 +121,11 @@ type Rule struct {
 	// File and Line locate the rule's definition, for error messages.
 	File string `json:"file,omitempty"`
 	Line int    `json:"line,omitempty"`
+
+	// checked is set on rules of the embedded default ruleset, whose
+	// regexes the build has validated: Validate does not parse them
+	// again when a config extends the default set.
+	checked bool
 }
 
 // Required names a rule that must match near a composite rule's match.
