@@ -1,9 +1,7 @@
 package rules
 
 import (
-	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -11,20 +9,16 @@ import (
 	"sync"
 )
 
-//go:generate go run ../internal/tools/genrules default_rules.json
+//go:generate go run ../internal/tools/genrules default_rules.go
 
 // defaultFS holds the ruleset's source: TOML files with examples.
 //
 //go:embed default/*.toml
 var defaultFS embed.FS
 
-// defaultJSON is the same ruleset without examples, compiled by genrules
-// (go generate ./rules); a test checks that it matches the TOML.
-//
-//go:embed default_rules.json
-var defaultJSON []byte
-
-var defaultOnce = sync.OnceValues(loadDefaultJSON)
+// The same ruleset without examples is compiled by genrules (go generate
+// ./rules) into default_rules.go; a test checks that it matches the TOML.
+var defaultOnce = sync.OnceValues(loadDefaultCompiled)
 
 // Default returns a copy of the embedded default ruleset (without rule
 // examples; see DefaultWithExamples). It is decoded once per process.
@@ -58,12 +52,12 @@ func DefaultWithExamples() (*Config, error) {
 	return cloneConfig(cfg), nil
 }
 
-func loadDefaultJSON() (*Config, error) {
-	var cfg Config
-	if err := json.Unmarshal(defaultJSON, &cfg); err != nil {
-		return nil, fmt.Errorf("embedded ruleset: %w", err)
+func loadDefaultCompiled() (*Config, error) {
+	cfg := defaultRules()
+	for _, r := range cfg.Rules {
+		r.checked = true
 	}
-	return &cfg, nil
+	return cfg, nil
 }
 
 func loadDefaultTOML() (*Config, error) {
@@ -94,25 +88,4 @@ func loadDefaultTOML() (*Config, error) {
 		}
 	}
 	return all, nil
-}
-
-// CompileDefault parses and validates the TOML ruleset and returns the
-// JSON that Default loads: the same rules without their examples.
-func CompileDefault() ([]byte, error) {
-	cfg, err := loadDefaultTOML()
-	if err != nil {
-		return nil, err
-	}
-	out := cloneConfig(cfg)
-	for _, r := range out.Rules {
-		r.Examples, r.NegativeExamples, r.ExampleSecrets = nil, nil, nil
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(out); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

@@ -3,6 +3,7 @@ package rules_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -128,19 +129,19 @@ func TestDefaultRulesComplete(t *testing.T) {
 	}
 }
 
-// TestEmbeddedJSONUpToDate checks that default_rules.json, which the binary
+// TestGeneratedRulesUpToDate checks that default_rules.go, which the binary
 // loads, was regenerated after the last TOML edit.
-func TestEmbeddedJSONUpToDate(t *testing.T) {
+func TestGeneratedRulesUpToDate(t *testing.T) {
 	want, err := rules.CompileDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("default_rules.json")
+	got, err := os.ReadFile("default_rules.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatal("rules/default_rules.json is stale: run `go generate ./rules`")
+		t.Fatal("rules/default_rules.go is stale: run `go generate ./rules`")
 	}
 	def, err := rules.Default()
 	if err != nil {
@@ -148,6 +149,15 @@ func TestEmbeddedJSONUpToDate(t *testing.T) {
 	}
 	src, _ := rules.DefaultWithExamples()
 	if len(def.Rules) != len(src.Rules) {
-		t.Fatalf("JSON has %d rules, TOML %d", len(def.Rules), len(src.Rules))
+		t.Fatalf("default_rules.go has %d rules, TOML %d", len(def.Rules), len(src.Rules))
+	}
+	// The compiled rules are the TOML's, field for field.
+	for _, r := range src.Rules {
+		r.Examples, r.NegativeExamples, r.ExampleSecrets = nil, nil, nil
+	}
+	a, _ := json.Marshal(def)
+	b, _ := json.Marshal(src)
+	if !bytes.Equal(a, b) {
+		t.Fatal("default_rules.go differs from the TOML ruleset")
 	}
 }
