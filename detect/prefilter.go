@@ -161,7 +161,6 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 		return nil
 	}
 	hits := p.find(data, s)
-	lines := lineIndex{data: data}
 	for _, h := range hits {
 		end := int(h.end)
 		start := end - p.kwLen[h.kw]
@@ -183,11 +182,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 				ws = max(ws, start-r.lead-1)
 			}
 			if r.lines >= 0 {
-				if lines.nl == nil {
-					lines.build(s)
-				}
-				ls, le := lines.around(start, r.lines)
-				ws, we = max(ws, ls), min(we, le)
+				ws, we = linesAround(data, start, r.lines, ws, we)
 			}
 			s.addWindow(ri, ws, we)
 		}
@@ -286,48 +281,32 @@ func (p *prefilter) walkFrom(data []byte, st uint32, from, lo, to int, hits []hi
 	return hits
 }
 
-// lineIndex finds line boundaries around increasing offsets.
-type lineIndex struct {
-	data []byte
-	nl   []int32 // offsets of '\n'
-	cur  int     // index of the first newline at or after the last offset asked
-}
-
-func (l *lineIndex) build(s *scratch) {
-	nl := s.nl[:0]
-	for off := 0; ; {
-		j := bytes.IndexByte(l.data[off:], '\n')
+// linesAround returns the start of the line k lines before the one holding
+// pos and the end (after the newline) of the line k lines after it, looking
+// no further than [lo, hi): the window a hit gets is already bounded, and a
+// search within it costs less than indexing every line of the input.
+func linesAround(data []byte, pos, k, lo, hi int) (int, int) {
+	start := lo
+	for b, i := pos, 0; i <= k; i++ {
+		j := bytes.LastIndexByte(data[lo:b], '\n')
 		if j < 0 {
 			break
 		}
-		nl = append(nl, int32(off+j))
-		off += j + 1
+		b = lo + j
+		if i == k {
+			start = b + 1
+		}
 	}
-	if nl == nil {
-		nl = []int32{}
-	}
-	s.nl = nl
-	l.nl = nl
-}
-
-// around returns the start of the line k lines before the one holding pos
-// and the end (after the newline) of the line k lines after it.
-func (l *lineIndex) around(pos, k int) (int, int) {
-	nl := l.nl
-	for l.cur < len(nl) && int(nl[l.cur]) < pos {
-		l.cur++
-	}
-	for l.cur > 0 && int(nl[l.cur-1]) >= pos {
-		l.cur--
-	}
-	li := l.cur // newline ending pos's line (or len(nl) for the last line)
-	start := 0
-	if j := li - 1 - k; j >= 0 {
-		start = int(nl[j]) + 1
-	}
-	end := len(l.data)
-	if j := li + k; j < len(nl) {
-		end = int(nl[j]) + 1
+	end := hi
+	for e, i := pos, 0; i <= k; i++ {
+		j := bytes.IndexByte(data[e:hi], '\n')
+		if j < 0 {
+			break
+		}
+		e += j + 1
+		if i == k {
+			end = e
+		}
 	}
 	return start, end
 }

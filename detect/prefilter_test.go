@@ -60,3 +60,38 @@ func TestPrefilterMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+func TestLinesAround(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for n := 0; n < 2000; n++ {
+		b := make([]byte, 1+r.IntN(60))
+		for i := range b {
+			b[i] = "ab\n"[r.IntN(3)]
+		}
+		pos, k := r.IntN(len(b)), r.IntN(3)
+		lo := r.IntN(pos + 1)
+		hi := pos + r.IntN(len(b)-pos+1)
+		// Naive: line starts and ends from a list of newlines.
+		var nl []int
+		for i, c := range b {
+			if c == '\n' {
+				nl = append(nl, i)
+			}
+		}
+		li := 0
+		for li < len(nl) && nl[li] < pos {
+			li++
+		}
+		ws, we := 0, len(b)
+		if j := li - 1 - k; j >= 0 {
+			ws = nl[j] + 1
+		}
+		if j := li + k; j < len(nl) {
+			we = nl[j] + 1
+		}
+		ws, we = max(ws, lo), min(we, hi)
+		if gs, ge := linesAround(b, pos, k, lo, hi); gs != ws || ge != we {
+			t.Fatalf("%q pos %d k %d in [%d,%d): got [%d,%d), want [%d,%d)", b, pos, k, lo, hi, gs, ge, ws, we)
+		}
+	}
+}
