@@ -48,76 +48,84 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 	for c := 'A'; c <= 'Z'; c++ {
 		p.cls[c] = p.cls[c+'a'-'A']
 	}
-	// Trie, built straight into a dense goto table (-1: no edge).
+	// Trie with sparse edges (a dense goto table would be several MB of
+	// fresh memory, and page faults dominate a short run's start-up).
 	nc := p.ncls
-	maxStates := 1
+	type edge struct {
+		from int32
+		cls  uint8
+	}
+	total := 1
 	for _, k := range keywords {
-		maxStates += len(k)
+		total += len(k)
 	}
-	delta := make([]int32, nc, nc*maxStates)
-	for c := range delta {
-		delta[c] = -1
-	}
-	outs := make([][]int, 1, maxStates)
+	child := make(map[edge]int32, total)
+	outs := make([][]int, 1, total)
+	depth := make([]int32, 1, total)
 	for ki, k := range keywords {
-		st := 0
+		st := int32(0)
 		for i := 0; i < len(k); i++ {
-			c := int(p.cls[lower(k[i])])
-			nx := delta[st*nc+c]
-			if nx < 0 {
+			e := edge{st, p.cls[lower(k[i])]}
+			nx, ok := child[e]
+			if !ok {
 				nx = int32(len(outs))
 				outs = append(outs, nil)
-				base := len(delta)
-				delta = delta[:base+nc]
-				for j := base; j < base+nc; j++ {
-					delta[j] = -1
-				}
-				delta[st*nc+c] = nx
+				depth = append(depth, depth[st]+1)
+				child[e] = nx
 			}
-			st = int(nx)
+			st = nx
 		}
 		outs[st] = append(outs[st], ki)
 		p.kwLen = append(p.kwLen, len(k))
 		p.maxKw = max(p.maxKw, len(k))
 	}
 	n := len(outs)
-	// BFS: failure links, merged outputs, and missing edges filled in to
-	// make the goto table a DFA.
-	fail := make([]int32, n)
-	queue := make([]int32, 0, n)
-	for c := 0; c < nc; c++ {
-		if t := delta[c]; t > 0 {
-			queue = append(queue, t)
-		} else {
-			delta[c] = 0
-		}
+	// Children by state, for the breadth-first walk.
+	kids := make([][]edge, n) // edge{to, cls}
+	for e, to := range child {
+		kids[e.from] = append(kids[e.from], edge{to, e.cls})
 	}
-	for qi := 0; qi < len(queue); qi++ {
-		st := int(queue[qi])
-		f := int(fail[st])
-		if len(outs[f]) > 0 {
-			outs[st] = append(outs[st][:len(outs[st]):len(outs[st])], outs[f]...)
-		}
-		for c := 0; c < nc; c++ {
-			if t := delta[st*nc+c]; t > 0 {
-				fail[t] = delta[f*nc+c]
-				queue = append(queue, t)
-			} else {
-				delta[st*nc+c] = delta[f*nc+c]
+	// Breadth-first order (parents before children), failure links, and
+	// outputs merged along them.
+	order := make([]int32, 0, n)
+	order = append(order, 0)
+	fail := make([]int32, n)
+	for qi := 0; qi < len(order); qi++ {
+		st := order[qi]
+		for _, k := range kids[st] {
+			t := k.from
+			order = append(order, t)
+			if st != 0 {
+				// Longest proper suffix that is a trie state: follow
+				// the parent's failure links.
+				f := fail[st]
+				for {
+					if g, ok := child[edge{f, k.cls}]; ok {
+						fail[t] = g
+						break
+					}
+					if f == 0 {
+						break
+					}
+					f = fail[f]
+				}
+			}
+			if fo := outs[fail[t]]; len(fo) > 0 {
+				outs[t] = append(outs[t][:len(outs[t]):len(outs[t])], fo...)
 			}
 		}
 	}
 	// Renumber: states without outputs first, so "has output" is one
 	// compare. The root has no outputs (keywords are non-empty) and stays 0.
-	newID := make([]int, n)
-	id := 0
+	newID := make([]int32, n)
+	id := int32(0)
 	for st := 0; st < n; st++ {
 		if len(outs[st]) == 0 {
 			newID[st] = id
 			id++
 		}
 	}
-	p.firstMatch = id
+	p.firstMatch = int(id)
 	for st := 0; st < n; st++ {
 		if len(outs[st]) > 0 {
 			newID[st] = id
@@ -125,15 +133,21 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 		}
 	}
 	p.matchStart = uint32(p.firstMatch * nc)
-	p.trans = make([]uint32, n*nc)
 	p.outs = make([][]int, n-p.firstMatch)
-	for st := 0; st < n; st++ {
-		row := p.trans[newID[st]*nc : newID[st]*nc+nc]
-		for c := 0; c < nc; c++ {
-			row[c] = uint32(newID[delta[st*nc+c]] * nc)
+	// The DFA, row by row in breadth-first order: an edge of the trie, or
+	// else the failure state's transition (a shallower row, done before).
+	p.trans = make([]uint32, n*nc)
+	for _, st := range order {
+		row := p.trans[int(newID[st])*nc : int(newID[st])*nc+nc]
+		if st != 0 {
+			frow := p.trans[int(newID[fail[st]])*nc:]
+			copy(row, frow[:nc])
 		}
-		if newID[st] >= p.firstMatch {
-			p.outs[newID[st]-p.firstMatch] = outs[st]
+		for _, k := range kids[st] {
+			row[k.cls] = uint32(newID[k.from]) * uint32(nc)
+		}
+		if newID[st] >= int32(p.firstMatch) {
+			p.outs[int(newID[st])-p.firstMatch] = outs[st]
 		}
 	}
 	return p
