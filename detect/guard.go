@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"math/bits"
 	"regexp/syntax"
 	"strings"
 	"unicode"
@@ -42,6 +43,13 @@ type guardBranch struct {
 	// each offset from the anchor's start: the literal's own (case as the
 	// regex has it) and then those of the fixed-width elements after it.
 	post []byteSet
+	// need, when hasNeed, is a set of bytes one of which every match holds
+	// within needDist bytes of the anchor's start (the "=" or ":" of an
+	// assignment, say); needLine says that stretch cannot hold a newline.
+	need     byteSet
+	needDist int
+	needLine bool
+	hasNeed  bool
 }
 
 // maxGuardPost bounds the bytes a guard checks after a hit.
@@ -88,6 +96,21 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 		if !set.has(data[p]) {
 			return false
 		}
+	}
+	if b.hasNeed {
+		end := s + b.needDist
+		if end > len(data) {
+			return true // the data ends first: let the regex decide
+		}
+		for _, c := range data[s+len(kw) : end] {
+			if b.need.has(c) {
+				return true
+			}
+			if c == '\n' && b.needLine {
+				return false
+			}
+		}
+		return false
 	}
 	return true
 }
@@ -139,9 +162,75 @@ func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 		if lit := uncapture(it); lit.Op == syntax.OpLiteral {
 			gb.post = follow(lit, items[i+1:])
 		}
+		gb.need, gb.needDist, gb.needLine, gb.hasNeed = needAfter(items, i, lits)
 		return gb, true
 	}
 	return guardBranch{}, false
+}
+
+// needAfter finds, among the elements after the anchor items[i], the first
+// one within reach whose every string holds one of a few bytes, and returns
+// those bytes and how far from the anchor's start they can be at most.
+func needAfter(items []*syntax.Regexp, i int, lits []string) (byteSet, int, bool, bool) {
+	const maxDist, maxBytes = 96, 8
+	dist := 0
+	for _, x := range lits {
+		dist = max(dist, len(x))
+	}
+	line := true
+	for j := i + 1; j < len(items) && dist <= maxDist; j++ {
+		it := items[j]
+		n := maxLen(it)
+		if canMatchNewline(it) {
+			line = false
+		}
+		if set, ok := requiredBytes(it); ok && set.count() <= maxBytes && dist+n <= maxDist {
+			return set, dist + n, line, true
+		}
+		dist += n
+	}
+	return byteSet{}, 0, false, false
+}
+
+// requiredBytes returns a set of bytes every string of re holds one of.
+func requiredBytes(re *syntax.Regexp) (byteSet, bool) {
+	re = uncapture(re)
+	var s byteSet
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Rune[0] >= 0x80 {
+			return s, false
+		}
+		s.addRune(re.Rune[0], re.Flags&syntax.FoldCase != 0)
+		return s, true
+	case syntax.OpCharClass:
+		s.addClass(re.Rune)
+		return s, !s.high()
+	case syntax.OpPlus:
+		return requiredBytes(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredBytes(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best, found := s, false
+		for _, sub := range re.Sub {
+			if t, ok := requiredBytes(sub); ok && (!found || t.count() < best.count()) {
+				best, found = t, true
+			}
+		}
+		return best, found
+	case syntax.OpAlternate:
+		for _, sub := range re.Sub {
+			t, ok := requiredBytes(sub)
+			if !ok {
+				return s, false
+			}
+			s.union(&t)
+		}
+		return s, true
+	}
+	return s, false
 }
 
 func allStartWithKeyword(lits []string, kws []string) bool {
@@ -506,6 +595,11 @@ func (s *byteSet) addClass(ranges []rune) {
 		}
 		s.addRange(lo, min(hi, 0x7f))
 	}
+}
+
+// count returns the number of bytes in the set.
+func (s *byteSet) count() int {
+	return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1]) + bits.OnesCount64(s[2]) + bits.OnesCount64(s[3])
 }
 
 // high reports whether the set holds a non-ASCII byte.

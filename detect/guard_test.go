@@ -49,6 +49,11 @@ func TestGuardHits(t *testing.T) {
 		// Top-level alternation: a hit passes if one branch allows it.
 		{`\bghp_[a-z]{4}|\bgho_[a-z]{4}`, []string{"ghp_", "gho_"}, "xgho_abcd", "gho_", false},
 		{`\bghp_[a-z]{4}|\bgho_[a-z]{4}`, []string{"ghp_", "gho_"}, " gho_abcd", "gho_", true},
+		// An assignment must follow within reach, on the same line.
+		{`[\w.-](?i:key)[ \t]{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key is here, x = 1", "key", false},
+		{`[\w.-](?i:key)[ \t]{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key := 1 and more text", "key", true},
+		{`[\w.-](?i:key)[ \t]{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key\n= 1 and more text", "key", false},
+		{`[\w.-](?i:key)\s{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key\n= 1 and more text", "key", true},
 		// Data that ends inside the checked bytes is left to the regex.
 		{`\b(pat[A-Za-z0-9]{14}\.)`, []string{"pat"}, "patAbC", "pat", true},
 	}
