@@ -3,7 +3,11 @@ package detect
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/leakhound/leakhound/internal/corpus"
@@ -71,6 +75,31 @@ func runFiles(b *testing.B, e *Engine, files [][]byte) {
 // a secret every ~2000 lines.
 func BenchmarkSourceFewSecrets(b *testing.B) {
 	runFiles(b, benchEngine(b, Options{}), sourceFiles(16<<20, true))
+}
+
+// BenchmarkGoSource scans real source code: Go's own sources under GOROOT
+// (net, crypto, go, cmd/compile: about 40 MB of code, tests and test
+// data), which every machine with Go has. The synthetic benchmarks above
+// are much denser in words like key, token and secret than real code; this
+// is the steady-state number for a real tree (regexes compiled, no result
+// cache).
+func BenchmarkGoSource(b *testing.B) {
+	root := filepath.Join(runtime.GOROOT(), "src")
+	var files [][]byte
+	for _, d := range []string{"net", "crypto", "go", "cmd/compile"} {
+		filepath.WalkDir(filepath.Join(root, d), func(p string, de fs.DirEntry, err error) error {
+			if err == nil && de.Type().IsRegular() {
+				if data, err := os.ReadFile(p); err == nil {
+					files = append(files, data)
+				}
+			}
+			return nil
+		})
+	}
+	if len(files) == 0 {
+		b.Skip("no Go sources under", root)
+	}
+	runFiles(b, benchEngine(b, Options{NoCache: true}), files)
 }
 
 // BenchmarkSourceNoSecrets is the same text without planted secrets.
