@@ -175,6 +175,8 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 		return nil
 	}
 	hits := p.find(data, s)
+	lines := lineIndex{data: data}
+	lineHits := 0
 	for _, h := range hits {
 		end := int(h.end)
 		start := end - p.kwLen[h.kw]
@@ -196,7 +198,18 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 				ws = max(ws, start-r.lead-1)
 			}
 			if r.lines >= 0 {
-				ws, we = linesAround(data, start, r.lines, ws, we)
+				// A few hits search for their lines; many share an
+				// index of every newline, built once.
+				if lines.nl == nil && lineHits < 64 {
+					lineHits++
+					ws, we = linesAround(data, start, r.lines, ws, we)
+				} else {
+					if lines.nl == nil {
+						lines.build(s)
+					}
+					ls, le := lines.around(start, r.lines)
+					ws, we = max(ws, ls), min(we, le)
+				}
 			}
 			s.addWindow(ri, ws, we)
 		}
@@ -321,6 +334,52 @@ func linesAround(data []byte, pos, k, lo, hi int) (int, int) {
 		if i == k {
 			end = e
 		}
+	}
+	return start, end
+}
+
+// lineIndex finds line boundaries around increasing offsets.
+type lineIndex struct {
+	data []byte
+	nl   []int32 // offsets of '\n'
+	cur  int     // index of the first newline at or after the last offset asked
+}
+
+func (l *lineIndex) build(s *scratch) {
+	nl := s.nl[:0]
+	for off := 0; ; {
+		j := bytes.IndexByte(l.data[off:], '\n')
+		if j < 0 {
+			break
+		}
+		nl = append(nl, int32(off+j))
+		off += j + 1
+	}
+	if nl == nil {
+		nl = []int32{}
+	}
+	s.nl = nl
+	l.nl = nl
+}
+
+// around returns the start of the line k lines before the one holding pos
+// and the end (after the newline) of the line k lines after it.
+func (l *lineIndex) around(pos, k int) (int, int) {
+	nl := l.nl
+	for l.cur < len(nl) && int(nl[l.cur]) < pos {
+		l.cur++
+	}
+	for l.cur > 0 && int(nl[l.cur-1]) >= pos {
+		l.cur--
+	}
+	li := l.cur // newline ending pos's line (or len(nl) for the last line)
+	start := 0
+	if j := li - 1 - k; j >= 0 {
+		start = int(nl[j]) + 1
+	}
+	end := len(l.data)
+	if j := li + k; j < len(nl) {
+		end = int(nl[j]) + 1
 	}
 	return start, end
 }

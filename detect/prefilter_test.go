@@ -93,5 +93,12 @@ func TestLinesAround(t *testing.T) {
 		if gs, ge := linesAround(b, pos, k, lo, hi); gs != ws || ge != we {
 			t.Fatalf("%q pos %d k %d in [%d,%d): got [%d,%d), want [%d,%d)", b, pos, k, lo, hi, gs, ge, ws, we)
 		}
+		// The index that many hits share agrees.
+		li := lineIndex{data: b}
+		li.build(&scratch{})
+		ls, le := li.around(pos, k)
+		if gs, ge := max(ls, lo), min(le, hi); gs != ws || ge != we {
+			t.Fatalf("index: %q pos %d k %d in [%d,%d): got [%d,%d), want [%d,%d)", b, pos, k, lo, hi, gs, ge, ws, we)
+		}
 	}
 }

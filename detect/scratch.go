@@ -14,6 +14,7 @@ type scratch struct {
 	windows [][]window // per rule
 	touched []int      // rules with at least one window, in first-hit order
 	offPath []bool     // per rule: its path regex rejects the current input
+	nl      []int32    // newline offsets of the current chunk (see lineIndex)
 	hits    []hit      // keyword occurrences
 	parts   [streams][]hit
 }
