@@ -94,9 +94,9 @@ func TestLinesAround(t *testing.T) {
 			t.Fatalf("%q pos %d k %d in [%d,%d): got [%d,%d), want [%d,%d)", b, pos, k, lo, hi, gs, ge, ws, we)
 		}
 		// The index that many hits share agrees.
-		li := lineIndex{data: b}
-		li.build(&scratch{})
-		ls, le := li.around(pos, k)
+		idx := lineIndex{data: b}
+		idx.build(&scratch{})
+		ls, le := idx.around(pos, k)
 		if gs, ge := max(ls, lo), min(le, hi); gs != ws || ge != we {
 			t.Fatalf("index: %q pos %d k %d in [%d,%d): got [%d,%d), want [%d,%d)", b, pos, k, lo, hi, gs, ge, ws, we)
 		}
