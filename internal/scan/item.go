@@ -127,12 +127,21 @@ func (s *Scanner) scanItem(ctx context.Context, loc detect.Location, r io.Reader
 		}
 		return s.stream(ctx, loc, br)
 	}
+	if detect.IsBinary(head) {
+		// Binary and no archive: skipped unread.
+		s.Stats.SkipItem(SkipBinary, loc.Path)
+		return nil
+	}
 	// Small or of unknown size (stdin, archive members): read into memory,
 	// switching to chunks if it turns out large.
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
 	buf.Reset()
 	limit := max(int64(inMemoryLimit), s.Opts.MaxFileSize)
+	if size > 0 && size <= limit {
+		// One allocation of the right size, not a doubling series.
+		buf.Grow(int(size) + bytes.MinRead)
+	}
 	n, err := io.Copy(buf, io.LimitReader(br, limit+1))
 	if err != nil {
 		return fmt.Errorf("%s: %w", loc.Path, err)
