@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -67,7 +68,28 @@ Exit codes: 0 no leaks, 1 leaks found (--exit-code), 2 usage or fatal error.`,
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) }))
+}
+
+// profiled runs f with a CPU profile written to $LEAKHOUND_CPUPROFILE when
+// that is set: a development aid for whole-process runs (go tool pprof).
+func profiled(f func() int) int {
+	path := os.Getenv("LEAKHOUND_CPUPROFILE")
+	if path == "" {
+		return f()
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leakhound: cpu profile:", err)
+		return f()
+	}
+	defer out.Close()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		fmt.Fprintln(os.Stderr, "leakhound: cpu profile:", err)
+		return f()
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
 
 // run executes the CLI and returns the exit code.
