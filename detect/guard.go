@@ -32,7 +32,12 @@ type guard struct {
 }
 
 type guardBranch struct {
-	lits []string // lower-cased strings the anchor can begin... (all of them)
+	// lits are the anchor's strings, lower-cased. An anchor is either an
+	// element whose every string starts with a keyword, or (inner) one
+	// literal that holds a keyword further in: a hit then places the
+	// anchor's start at its first occurrence of the keyword in the literal.
+	lits  []string
+	inner bool
 	// pre holds the bytes that may come right before the anchor;
 	// preStart says the anchor may also start at offset 0. hasPre is false
 	// when nothing is known.
@@ -67,15 +72,27 @@ func (g *guard) check(data []byte, s int, kw string) bool {
 }
 
 func (b *guardBranch) check(data []byte, s int, kw string) bool {
-	cand := false
-	for _, x := range b.lits {
-		if strings.HasPrefix(x, kw) {
-			cand = true
-			break
+	end := s + len(kw) // where the need search starts
+	if b.inner {
+		o := strings.Index(b.lits[0], kw)
+		if o < 0 {
+			return false
 		}
-	}
-	if !cand {
-		return false
+		if s < o {
+			return true // the data starts inside the literal
+		}
+		s -= o
+	} else {
+		cand := false
+		for _, x := range b.lits {
+			if strings.HasPrefix(x, kw) {
+				cand = true
+				break
+			}
+		}
+		if !cand {
+			return false
+		}
 	}
 	if b.hasPre {
 		if s == 0 {
@@ -98,11 +115,12 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 		}
 	}
 	if b.hasNeed {
+		from := end
 		end := s + b.needDist
 		if end > len(data) {
 			return true // the data ends first: let the regex decide
 		}
-		for _, c := range data[s+len(kw) : end] {
+		for _, c := range data[from:end] {
 			if b.need.has(c) {
 				return true
 			}
@@ -134,13 +152,46 @@ func newGuard(re *syntax.Regexp, keywords []string) *guard {
 	}
 	g := &guard{}
 	for _, br := range branches {
-		gb, ok := guardFor(flatten(br, nil), kws)
+		gbs, ok := guardsFor(flatten(br, nil), kws, 2)
 		if !ok {
 			return nil
 		}
-		g.branches = append(g.branches, gb)
+		g.branches = append(g.branches, gbs...)
 	}
 	return g
+}
+
+// guardsFor is guardFor, and when a concatenation has no anchor of its
+// own, tries its alternations: x(a|b)y is xay|xby, and each branch may
+// have an anchor (depth bounds the nesting).
+func guardsFor(items []*syntax.Regexp, kws []string, depth int) ([]guardBranch, bool) {
+	if gb, ok := guardFor(items, kws); ok {
+		return []guardBranch{gb}, true
+	}
+	if depth == 0 {
+		return nil, false
+	}
+	for i, it := range items {
+		alt := uncapture(it)
+		if alt.Op != syntax.OpAlternate || len(alt.Sub) > 16 {
+			continue
+		}
+		var out []guardBranch
+		ok := true
+		for _, sub := range alt.Sub {
+			joined := append(append(append([]*syntax.Regexp(nil), items[:i]...), flatten(sub, nil)...), items[i+1:]...)
+			gbs, bok := guardsFor(joined, kws, depth-1)
+			if !bok {
+				ok = false
+				break
+			}
+			out = append(out, gbs...)
+		}
+		if ok {
+			return out, true
+		}
+	}
+	return nil, false
 }
 
 // guardFor finds the anchor in a flattened concatenation and builds the
@@ -148,10 +199,17 @@ func newGuard(re *syntax.Regexp, keywords []string) *guard {
 func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 	for i, it := range items {
 		lits, ok := expansions(it, 64)
-		if !ok || !allStartWithKeyword(lits, kws) {
+		if !ok {
 			continue
 		}
-		gb := guardBranch{lits: lits}
+		inner := false
+		if !allStartWithKeyword(lits, kws) {
+			if len(lits) != 1 || uncapture(it).Op != syntax.OpLiteral || !containsKeyword(lits[0], kws) {
+				continue
+			}
+			inner = true
+		}
+		gb := guardBranch{lits: lits, inner: inner}
 		word := true
 		for _, x := range lits {
 			word = word && isWordByte(x[0])
@@ -231,6 +289,15 @@ func requiredBytes(re *syntax.Regexp) (byteSet, bool) {
 		return s, true
 	}
 	return s, false
+}
+
+func containsKeyword(x string, kws []string) bool {
+	for _, k := range kws {
+		if strings.Contains(x, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func allStartWithKeyword(lits []string, kws []string) bool {

@@ -54,6 +54,10 @@ func TestGuardHits(t *testing.T) {
 		{`[\w.-](?i:key)[ \t]{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key := 1 and more text", "key", true},
 		{`[\w.-](?i:key)[ \t]{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key\n= 1 and more text", "key", false},
 		{`[\w.-](?i:key)\s{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key\n= 1 and more text", "key", true},
+		// A keyword inside a literal: the literal's bytes before it count.
+		{`\bovh_key=(\w+)|(?i:\[ovh-[a-z]{2,3}\])`, []string{"ovh"}, "x MOVHU R1", "ovh", false},
+		{`\bovh_key=(\w+)|(?i:\[ovh-[a-z]{2,3}\])`, []string{"ovh"}, "x [OVH-eu]", "ovh", true},
+		{`\bovh_key=(\w+)|(?i:\[ovh-[a-z]{2,3}\])`, []string{"ovh"}, "x ovh_key=1", "ovh", true},
 		// Data that ends inside the checked bytes is left to the regex.
 		{`\b(pat[A-Za-z0-9]{14}\.)`, []string{"pat"}, "patAbC", "pat", true},
 	}
@@ -73,7 +77,7 @@ func TestGuardHits(t *testing.T) {
 		}
 	}
 	// No anchor in some branch: no guard.
-	for _, re := range []string{`[a-z]+_key=(\w+)`, `token=(\w+)|(\w+)@host`} {
+	for _, re := range []string{`[a-z]+=(\w+)`, `token=(\w+)|(\w+)@host`} {
 		p, _ := syntax.Parse(re, syntax.Perl)
 		if newGuard(p, []string{"key", "token"}) != nil {
 			t.Errorf("%s: unexpected guard", re)
