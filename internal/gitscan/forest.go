@@ -135,9 +135,35 @@ func planForest(pi int, hs *packHeaders, wanted, next []int32) *forestPlan {
 	return fp
 }
 
-// visitFunc receives each wanted object: the first item wanting it, its
-// type and content, or why it could not be decoded.
-type visitFunc func(first int32, typ plumbing.ObjectType, data []byte, err error)
+// visitFunc receives each wanted object: its index in the plan's pack
+// (-1 for an object read on its own), the first item wanting it, its type
+// and content, or why it could not be decoded. While it runs, the
+// reader's stack holds the object's delta ancestors, decoded.
+type visitFunc func(fp *forestPlan, node, first int32, typ plumbing.ObjectType, data []byte, err error)
+
+// stackFrame is one decoded object on the path from a delta tree's root
+// to the object being visited.
+type stackFrame struct {
+	node int32
+	data []byte // nil when the object could not be decoded
+	// delta made data from the frame below; valid only while the object
+	// is visited (its buffer is reused for the object's children).
+	delta []byte
+	// found holds the findings of the object's items, for items of its
+	// delta subtree scanned against them (see history.findBase).
+	found []itemFindings
+}
+
+// ancestor returns the content of object node if it is on the reader's
+// stack (an ancestor of the object being visited, or that object).
+func (r *objReader) ancestor(node int32) ([]byte, bool) {
+	for i := len(r.stack) - 1; i >= 0; i-- {
+		if r.stack[i].node == node {
+			return r.stack[i].data, r.stack[i].data != nil
+		}
+	}
+	return nil, false
+}
 
 // isLeafWanted reports whether object i is wanted and has no children
 // (so it need not be decoded if too large).
@@ -171,7 +197,8 @@ func (r *objReader) decodeTree(ctx context.Context, fp *forestPlan, root int32, 
 	default:
 		typ = t
 		if fp.isLeafWanted(root) && max > 0 && int64(fp.hs.size[root]) > max {
-			visit(fp.wanted[root], typ, nil, errTooLarge{int64(fp.hs.size[root])})
+			r.stack = r.stack[:0]
+			visit(fp, root, fp.wanted[root], typ, nil, errTooLarge{int64(fp.hs.size[root])})
 			return
 		}
 		var raw rawObject
@@ -195,8 +222,14 @@ func (r *objReader) descend(ctx context.Context, fp *forestPlan, node int32, dep
 	if err != nil && !errors.Is(err, errCorrupt) && !errors.Is(err, plumbing.ErrObjectNotFound) {
 		err = fmt.Errorf("%w: %s at offset %d: %v", errCorrupt, p.name, p.offsets[node], err)
 	}
+	fr := stackFrame{node: node}
+	if err == nil {
+		fr.data, fr.delta = data, r.curDelta
+	}
+	r.curDelta = nil
+	r.stack = append(r.stack[:depth], fr)
 	if fp.wanted[node] >= 0 {
-		visit(fp.wanted[node], typ, data, err)
+		visit(fp, node, fp.wanted[node], typ, data, err)
 	}
 	for c := fp.child[node]; c >= 0; c = fp.sibling[c] {
 		if err != nil {
@@ -214,13 +247,15 @@ func (r *objReader) descend(ctx context.Context, fp *forestPlan, node int32, dep
 		if cerr == nil {
 			if fp.isLeafWanted(c) && max > 0 {
 				if _, n := deltaSizes(d); n > max {
-					visit(fp.wanted[c], typ, nil, errTooLarge{n})
+					r.stack = r.stack[:depth+1]
+					visit(fp, c, fp.wanted[c], typ, nil, errTooLarge{n})
 					continue
 				}
 			}
 			out, cerr = applyDelta(r.level(depth+1), data, d)
 			if cerr == nil {
 				r.keep(depth+1, out)
+				r.curDelta = d
 			}
 		}
 		r.descend(ctx, fp, c, depth+1, typ, out, cerr, max, visit)

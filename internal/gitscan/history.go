@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -43,6 +44,13 @@ type Options struct {
 	// CacheBytes bounds the cache of decoded trees and delta bases
 	// (default 8 MiB).
 	CacheBytes int64
+
+	// wholeBlobs scans every file version whole instead of only what
+	// changed from the previous version (for tests).
+	wholeBlobs bool
+	// lineDiff diffs versions by lines even where a delta tells (for
+	// tests).
+	lineDiff bool
 }
 
 // Result describes what a scan covered, for the command's summary.
@@ -60,6 +68,10 @@ type Result struct {
 	// Notes are one-line remarks for the user (truncated history, empty
 	// repository).
 	Notes []string
+
+	// partial counts the items scanned against another version of the
+	// file (for tests).
+	partial int
 }
 
 // item is one (blob, path) pair to scan, with the first commit (in
@@ -178,6 +190,12 @@ type history struct {
 	seen  map[itemKey]int32
 	subs  map[string]bool
 
+	// incremental enables scanning only what changed from an item's
+	// previous version; pathRule names the rules that report paths.
+	incremental bool
+	pathRule    map[string]bool
+	partial     atomic.Int64
+
 	mu   sync.Mutex
 	aggs map[aggKey]*agg
 	// hits remembers which scanned items held findings, for the
@@ -200,6 +218,12 @@ type agg struct {
 	items []int32
 }
 
+// itemFindings are the findings of an item.
+type itemFindings struct {
+	id int32
+	fs []detect.Finding
+}
+
 // run walks the graph, diffs every selected commit against its parents to
 // list the (blob, path) pairs to scan, then decodes and scans them on a
 // pool of workers.
@@ -213,7 +237,34 @@ func (h *history) run(ctx context.Context) error {
 	// cache).
 	h.seen = nil
 	h.ps.cache.reset()
-	return h.scanAll(ctx)
+	h.incremental = !h.opts.wholeBlobs && incrementalOK(h.sc.Engine)
+	h.pathRule = map[string]bool{}
+	for _, r := range h.sc.Engine.Rules() {
+		if r.Path != "" && r.Regex == "" {
+			h.pathRule[r.ID] = true
+		}
+	}
+	err := h.scanAll(ctx)
+	h.res.partial = int(h.partial.Load())
+	return err
+}
+
+// incrementalOK reports whether findings of a file version's unchanged
+// lines can be taken from the previous version: not when the content of
+// one place decides about findings elsewhere (composite rules) or when
+// allowlists depend on the commit.
+func incrementalOK(e *detect.Engine) bool {
+	for _, r := range e.Rules() {
+		if len(r.Required) > 0 || r.SkipReport {
+			return false
+		}
+		for _, a := range r.Allowlists {
+			if len(a.Commits) > 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // intro is a file a commit introduces.
@@ -369,9 +420,19 @@ func (h *history) scanAll(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			visit := func(first int32, typ plumbing.ObjectType, data []byte, err error) {
+			visit := func(fp *forestPlan, node, first int32, typ plumbing.ObjectType, data []byte, err error) {
 				for id := first; id >= 0; id = next[id] {
-					h.scanItem(ctx, or, id, typ, data, err)
+					var fs []detect.Finding
+					if base, bdata, delta, bfs := h.findBase(or, fp, next, id); base >= 0 && err == nil && typ == plumbing.BlobObject {
+						fs = h.scanChanged(ctx, id, data, base, bdata, delta, bfs)
+					} else {
+						fs = h.scanItem(ctx, id, typ, data, err)
+					}
+					if n := len(or.stack); len(fs) > 0 && fp != nil && n > 0 && or.stack[n-1].node == node {
+						// Kept while the object's delta subtree is
+						// decoded, for items scanned against this one.
+						or.stack[n-1].found = append(or.stack[n-1].found, itemFindings{id, fs})
+					}
 				}
 			}
 			for j := range jobs {
@@ -380,7 +441,7 @@ func (h *history) scanAll(ctx context.Context) error {
 				}
 				if j.one >= 0 {
 					typ, data, err := or.get(h.items[j.one].blob, h.sc.Opts.MaxFileSize)
-					visit(j.one, typ, data, err)
+					visit(nil, -1, j.one, typ, data, err)
 					continue
 				}
 				or.decodeTree(ctx, j.plan, j.root, h.sc.Opts.MaxFileSize, visit)
@@ -430,14 +491,54 @@ feed:
 	return ctx.Err()
 }
 
+// findBase returns an item to scan item id (being visited) against: the
+// nearest delta ancestor of its object that is a version of the same
+// path, with its content (decoded: the delta walk keeps the ancestors of
+// the object it visits), and its findings (scanned already: ancestors
+// are visited first). Versions of a file are stored as deltas of one
+// another, so most items have one, mostly the object's delta base: then
+// the delta that makes the item from it is returned too. -1: none.
+func (h *history) findBase(or *objReader, fp *forestPlan, next []int32, id int32) (int32, []byte, []byte, []detect.Finding) {
+	if !h.incremental || fp == nil {
+		return -1, nil, nil, nil
+	}
+	path := h.items[id].path
+	for i := len(or.stack) - 2; i >= 0; i-- {
+		fr := &or.stack[i]
+		if fr.data == nil {
+			continue
+		}
+		for j := fp.wanted[fr.node]; j >= 0; j = next[j] {
+			if h.items[j].path != path {
+				continue
+			}
+			var delta []byte
+			if i == len(or.stack)-2 {
+				delta = or.stack[i+1].delta
+			}
+			var fs []detect.Finding
+			for _, x := range fr.found {
+				if x.id == j {
+					fs = x.fs
+				}
+			}
+			return j, fr.data, delta, fs
+		}
+	}
+	return -1, nil, nil, nil
+}
+
 // lfsPrefix starts every Git LFS pointer file.
 var lfsPrefix = []byte("version https://git-lfs.github.com/spec/")
 
+// isLFS reports whether data is a Git LFS pointer.
+func isLFS(data []byte) bool { return len(data) < 1024 && bytes.HasPrefix(data, lfsPrefix) }
+
 // scanItem scans one decoded blob (or records why it could not be read)
 // for one path, collecting its findings.
-func (h *history) scanItem(ctx context.Context, or *objReader, id int32, it0 plumbing.ObjectType, data []byte, rerr error) {
+func (h *history) scanItem(ctx context.Context, id int32, it0 plumbing.ObjectType, data []byte, rerr error) []detect.Finding {
 	it := h.items[id]
-	loc := detect.Location{Source: detect.SourceGit, Path: it.path, Commit: h.g.nodes[it.commit].hash.String()}
+	loc := h.loc(id)
 	var fs []detect.Finding
 	err := rerr
 	if err == nil && it0 != plumbing.BlobObject {
@@ -446,6 +547,64 @@ func (h *history) scanItem(ctx context.Context, or *objReader, id int32, it0 plu
 	if err == nil {
 		fs, err = scanData(ctx, h.sc, data, loc)
 	}
+	return h.record(ctx, id, fs, err)
+}
+
+// loc is the location item id is scanned as.
+func (h *history) loc(id int32) detect.Location {
+	it := &h.items[id]
+	return detect.Location{Source: detect.SourceGit, Path: it.path, Commit: h.g.nodes[it.commit].hash.String()}
+}
+
+// scanChanged scans item id (content cur) for what changed from item base
+// (content prev, findings prevFs), another version of the file, and
+// returns its findings: those of the changed lines and base's in the
+// others. It scans whole when that cannot be done or would not pay.
+// delta, when not nil, is the git delta that makes cur from prev: it
+// tells what changed without a diff.
+func (h *history) scanChanged(ctx context.Context, id int32, cur []byte, base int32, prev, delta []byte, prevFs []detect.Finding) []detect.Finding {
+	loc := h.loc(id)
+	if isLFS(cur) || isLFS(prev) || !h.sc.PlainText(h.loc(base), prev) {
+		return h.scanItem(ctx, id, plumbing.BlobObject, cur, nil)
+	}
+	var ch changes
+	var changed []detect.Range
+	var ok bool
+	if delta != nil && !h.opts.lineDiff {
+		ch.blocks, changed, ok = deltaChanges(delta, prev, cur)
+	} else {
+		ch.blocks, changed, ok = lineChanges(prev, cur)
+	}
+	if !ok {
+		return h.scanItem(ctx, id, plumbing.BlobObject, cur, nil)
+	}
+	var fs []detect.Finding
+	c := *h.sc
+	c.Emit = func(f detect.Finding) { fs = append(fs, f) }
+	partial, err := c.ScanBytesChanged(ctx, loc, cur, changed)
+	if err != nil || !partial {
+		return h.record(ctx, id, fs, err)
+	}
+	h.partial.Add(1)
+	if len(fs) == 0 && len(prevFs) == 0 {
+		return nil
+	}
+	ch.widened = widenRanges(cur, changed)
+	// Findings whose span lies outside the widened ranges are carried
+	// over from the previous version instead.
+	kept := fs[:0]
+	for _, f := range fs {
+		if overlapsAny(ch.widened, int(f.StartOffset), int(f.EndOffset)) {
+			kept = append(kept, f)
+		}
+	}
+	return h.record(ctx, id, carry(prevFs, kept, &ch, h.pathRule), nil)
+}
+
+// record groups the findings of item id by secret and returns them, or
+// counts why the item could not be scanned.
+func (h *history) record(ctx context.Context, id int32, fs []detect.Finding, err error) []detect.Finding {
+	it := &h.items[id]
 	if err != nil {
 		var tl errTooLarge
 		switch {
@@ -459,11 +618,16 @@ func (h *history) scanItem(ctx context.Context, or *objReader, id int32, it0 plu
 			}
 			h.sc.Stats.Error(reason, fmt.Errorf("%s (blob %s, commit %s): %w", it.path, it.blob, h.g.nodes[it.commit].hash, err))
 		}
-		return
+		return nil
 	}
-	if len(fs) == 0 {
-		return
+	if len(fs) > 0 {
+		h.collect(id, fs)
 	}
+	return fs
+}
+
+// collect groups the findings of item id by secret.
+func (h *history) collect(id int32, fs []detect.Finding) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.hits == nil {
@@ -509,7 +673,7 @@ func scanBlob(ctx context.Context, sc *scan.Scanner, or *objReader, bh plumbing.
 // scanData scans a blob's content as loc. LFS pointers are counted as
 // skipped.
 func scanData(ctx context.Context, sc *scan.Scanner, data []byte, loc detect.Location) ([]detect.Finding, error) {
-	if len(data) < 1024 && bytes.HasPrefix(data, lfsPrefix) {
+	if isLFS(data) {
 		sc.Stats.SkipItem(SkipLFSPointer, loc.Path)
 		return nil, nil
 	}

@@ -312,6 +312,9 @@ type objReader struct {
 	// for the delta being applied.
 	levels [][]byte
 	delta  []byte
+	stack  []stackFrame
+	// curDelta is the delta of the object descend is about to visit.
+	curDelta []byte
 }
 
 // level returns the reusable buffer of a delta-tree depth.

@@ -106,7 +106,7 @@ func TestPackReaderMatchesGoGit(t *testing.T) {
 			plan := planForest(0, hs, wanted, next)
 			seen := 0
 			for _, root := range plan.roots {
-				or.decodeTree(context.Background(), plan, root, 0, func(first int32, typ plumbing.ObjectType, data []byte, err error) {
+				or.decodeTree(context.Background(), plan, root, 0, func(_ *forestPlan, _, first int32, typ plumbing.ObjectType, data []byte, err error) {
 					seen++
 					h := hashOf[p.offsets[first]]
 					if err != nil {

@@ -103,6 +103,44 @@ func (s *Scanner) ScanBytes(ctx context.Context, loc detect.Location, data []byt
 	return s.scanText(ctx, loc, data, head)
 }
 
+// ScanBytesChanged scans a new version of an item already in memory whose
+// previous version, at the same path, was scanned with ScanBytes as plain
+// text: only findings that overlap the changed ranges (see
+// detect.Engine.ScanChanged) are emitted. Everything ScanBytes treats
+// specially is handled as ScanBytes does, whole: the size limit, path
+// allowlists, archives, binary and UTF-16 content. partial reports whether
+// the changed scan was used (false: the item was handled as by ScanBytes).
+// Path-only rules report nothing here: the previous version had them.
+func (s *Scanner) ScanBytesChanged(ctx context.Context, loc detect.Location, data []byte, changed []detect.Range) (partial bool, err error) {
+	if done, err := s.skip(ctx, loc, int64(len(data))); done {
+		return false, err
+	}
+	head := data[:min(len(data), 8192)]
+	if archiveKind(head) != "" || detect.IsBinary(head) || isUTF16(head) {
+		return false, s.ScanBytes(ctx, loc, data)
+	}
+	s.Stats.AddScanned(int64(len(data)))
+	fs, err := s.Engine.ScanChanged(ctx, data, loc, changed)
+	for _, f := range fs {
+		s.Emit(f)
+	}
+	return true, err
+}
+
+// PlainText reports whether ScanBytes scans data at loc as plain text, the
+// whole of it, with the engine: not over the size limit, not allowlisted by
+// path or commit, not an archive, binary or UTF-16.
+func (s *Scanner) PlainText(loc detect.Location, data []byte) bool {
+	if s.Opts.MaxFileSize > 0 && int64(len(data)) > s.Opts.MaxFileSize {
+		return false
+	}
+	if s.Engine.SkipInput(loc) {
+		return false
+	}
+	head := data[:min(len(data), 8192)]
+	return archiveKind(head) == "" && !detect.IsBinary(head) && !isUTF16(head)
+}
+
 func (s *Scanner) scanItem(ctx context.Context, loc detect.Location, r io.Reader, size int64, depth int, b *budget) error {
 	if done, err := s.skip(ctx, loc, size); done {
 		return err
