@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	re2 "github.com/wasilibs/go-re2"
 	"github.com/wasilibs/go-re2/experimental"
@@ -39,9 +40,12 @@ type Options struct {
 	// around keyword hits (for benchmarks and debugging).
 	WholeChunk bool
 	// StdlibBytes is how many bytes a rule scans with Go's regexp before
-	// it is compiled with RE2 (default 8 KiB; negative: RE2 from the start).
-	// RE2 costs about a millisecond to compile and a fixed ~0.5 µs a call,
-	// so rules that only ever see a few short windows are cheaper without it.
+	// it is compiled with RE2 (negative: RE2 from the start). By default
+	// (0) a rule moves to RE2 once the time it has spent in Go's regexp
+	// exceeds what compiling it with RE2 is likely to cost (stdlibFactor
+	// times its Go compile time), or after 4 MiB. RE2 costs 1 to 15 ms to
+	// compile and a fixed ~0.5 µs a call, so rules that only ever see a few
+	// short windows are cheaper without it.
 	StdlibBytes int
 	// NoCache turns off the cache of regex results by window content
 	// (see resultCache).
@@ -137,10 +141,12 @@ type rule struct {
 	groups  int
 
 	// Before RE2 is worth compiling, the rule runs on Go's regexp.
-	stdOnce sync.Once
-	std     *regexp.Regexp
-	stdErr  error
-	seen    atomic.Int64 // bytes scanned so far
+	stdOnce    sync.Once
+	std        *regexp.Regexp
+	stdErr     error
+	seen       atomic.Int64 // bytes scanned so far
+	stdCompile int64        // nanoseconds Go's regexp took to compile
+	stdSpent   atomic.Int64 // nanoseconds spent matching with it
 
 	// prepare fills the fields above it that need parsing (before,
 	// after, lines, lead, guard, groups) on first use: a 900-rule set costs
@@ -196,9 +202,6 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 	}
 	if opts.MaxDecodedBytes == 0 {
 		opts.MaxDecodedBytes = 4 << 20
-	}
-	if opts.StdlibBytes == 0 {
-		opts.StdlibBytes = 8 << 10
 	}
 	e := &Engine{opts: opts, byID: map[string]*rule{}}
 	if !opts.NoCache {
@@ -319,21 +322,42 @@ type finder interface {
 	FindAllSubmatchIndex(b []byte, n int) [][]int
 }
 
+// Adaptive choice between Go's regexp and RE2 (see Options.StdlibBytes).
+const (
+	// stdlibFactor is about how much longer RE2 takes to compile a rule
+	// than Go's regexp (775 ms against 189 ms for the default rules).
+	stdlibFactor = 4
+	// stdlibMaxBytes bounds what a rule scans with Go's regexp.
+	stdlibMaxBytes = 4 << 20
+)
+
 // matcher returns the regex to scan n more bytes with: Go's regexp until
-// the rule has scanned limit bytes, RE2 from then on.
-func (r *rule) matcher(n, limit int) (finder, error) {
+// it is worth compiling RE2 (see Options.StdlibBytes), RE2 from then on.
+// std says the caller should add the time the run takes to stdSpent.
+func (r *rule) matcher(n, limit int) (re finder, std bool, err error) {
 	if r.reReady.Load() {
-		return r.re, nil
+		return r.re, false, nil
 	}
-	if limit > 0 && r.seen.Add(int64(n)) <= int64(limit) {
-		r.stdOnce.Do(func() {
-			r.std, r.stdErr = regexp.Compile(r.r.Regex)
-		})
-		if r.stdErr == nil {
-			return r.std, nil
+	if limit < 0 {
+		re, err := r.compile()
+		return re, false, err
+	}
+	seen := r.seen.Add(int64(n))
+	r.stdOnce.Do(func() {
+		t0 := time.Now()
+		r.std, r.stdErr = regexp.Compile(r.r.Regex)
+		r.stdCompile = int64(time.Since(t0))
+	})
+	if r.stdErr == nil {
+		switch {
+		case limit > 0 && seen <= int64(limit):
+			return r.std, false, nil
+		case limit == 0 && seen <= stdlibMaxBytes && r.stdSpent.Load() <= stdlibFactor*r.stdCompile:
+			return r.std, true, nil
 		}
 	}
-	return r.compile()
+	re, err = r.compile()
+	return re, false, err
 }
 
 // CompileAll compiles every rule's regex now and returns the first error.
@@ -431,15 +455,22 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 		for _, w := range ws {
 			n += w.end - w.start
 		}
-		re, err := r.matcher(n, e.opts.StdlibBytes)
+		re, std, err := r.matcher(n, e.opts.StdlibBytes)
 		if err != nil {
 			return nil, err
 		}
 		e.regexCalls.Add(int64(len(ws)))
 		run := func() {
+			var t0 time.Time
+			if std {
+				t0 = time.Now()
+			}
 			for _, w := range ws {
 				e.regexBytes.Add(int64(w.end - w.start))
 				ms = e.runWindow(r, re, data, w, ms)
+			}
+			if std {
+				r.stdSpent.Add(int64(time.Since(t0)))
 			}
 		}
 		if e.opts.LabelRules {
