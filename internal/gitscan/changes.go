@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -70,9 +69,14 @@ func ScanChanges(ctx context.Context, path string, opts ChangeOptions, sc *scan.
 		}
 		idx = &index.Index{Version: 2}
 	}
-	// A staged scan reads a few dozen objects: go-git's own reader is
-	// quicker to open than the pack reader, which indexes every pack.
-	or := newObjReader(&packSet{cache: newObjCache(1 << 20)}, rp.main)
+	// A staged scan reads a few dozen objects: the pack reader opens
+	// packs lazily (mapped, without sorting their offsets).
+	ps, err := openPacks(rp, 1<<20, func(error) {}, true)
+	if err != nil {
+		ps = &packSet{cache: newObjCache(1 << 20)}
+	}
+	defer ps.close()
+	or := newObjReader(ps, rp.main)
 	tc := newTreeCache(or, 1024)
 	var headTree plumbing.Hash
 	if ref, err := rp.r.Head(); err == nil {
@@ -86,7 +90,7 @@ func ScanChanges(ctx context.Context, path string, opts ChangeOptions, sc *scan.
 	}
 	var changes []change
 	if opts.Staged {
-		cs, notes, err := stagedChanges(ctx, rp, tc, headTree, idx, sc.Stats)
+		cs, notes, err := stagedChanges(ctx, rp, or, tc, headTree, idx, sc.Stats)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +101,7 @@ func ScanChanges(ctx context.Context, path string, opts ChangeOptions, sc *scan.
 		if rp.wt == nil {
 			res.Notes = append(res.Notes, fmt.Sprintf("git repository %s: bare repository, no working tree to scan", path))
 		} else {
-			cs, err := worktreeChanges(ctx, rp, idx, sc.Stats)
+			cs, err := worktreeChanges(ctx, rp, or, idx, sc.Stats)
 			if err != nil {
 				return nil, err
 			}
@@ -115,7 +119,7 @@ func ScanChanges(ctx context.Context, path string, opts ChangeOptions, sc *scan.
 }
 
 // stagedChanges lists the files whose index version differs from HEAD's.
-func stagedChanges(ctx context.Context, rp *repo, tc *treeCache, headTree plumbing.Hash, idx *index.Index, st *scan.Stats) ([]change, []string, error) {
+func stagedChanges(ctx context.Context, rp *repo, or *objReader, tc *treeCache, headTree plumbing.Hash, idx *index.Index, st *scan.Stats) ([]change, []string, error) {
 	var notes []string
 	head := map[string]entry{}
 	if !headTree.IsZero() {
@@ -163,7 +167,7 @@ func stagedChanges(ctx context.Context, rp *repo, tc *treeCache, headTree plumbi
 	}
 	var out []change
 	read := func(h plumbing.Hash, p string) ([]byte, bool) {
-		b, err := readBlob(rp, h)
+		b, err := readBlob(or, h)
 		if err != nil {
 			reason := SkipCorruptObject
 			if errors.Is(err, plumbing.ErrObjectNotFound) {
@@ -231,22 +235,20 @@ func flatten(tc *treeCache, h plumbing.Hash, prefix string, out map[string]entry
 }
 
 // readBlob reads a whole blob.
-func readBlob(rp *repo, h plumbing.Hash) ([]byte, error) {
-	obj, err := rp.main.EncodedObject(plumbing.BlobObject, h)
+func readBlob(or *objReader, h plumbing.Hash) ([]byte, error) {
+	typ, data, err := or.get(h, 0)
 	if err != nil {
 		return nil, err
 	}
-	r, err := obj.Reader()
-	if err != nil {
-		return nil, err
+	if typ != plumbing.BlobObject {
+		return nil, fmt.Errorf("%w: %s is a %s, not a blob", errCorrupt, h, typ)
 	}
-	defer r.Close()
-	return io.ReadAll(r)
+	return data, nil
 }
 
 // worktreeChanges lists tracked files whose working-tree content differs
 // from the index, and untracked files that are not ignored.
-func worktreeChanges(ctx context.Context, rp *repo, idx *index.Index, st *scan.Stats) ([]change, error) {
+func worktreeChanges(ctx context.Context, rp *repo, or *objReader, idx *index.Index, st *scan.Stats) ([]change, error) {
 	root := rp.wt.Root()
 	var out []change
 	tracked := map[string]bool{}
@@ -276,7 +278,7 @@ func worktreeChanges(ctx context.Context, rp *repo, idx *index.Index, st *scan.S
 		}
 		var ob []byte
 		if !e.IntentToAdd {
-			ob, err = readBlob(rp, e.Hash)
+			ob, err = readBlob(or, e.Hash)
 			if err != nil {
 				st.Error(SkipMissingObject, fmt.Errorf("%s (blob %s): %w", e.Name, e.Hash, err))
 			}

@@ -147,7 +147,7 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 	sel.tips = tips
 
 	res := &Result{}
-	ps, err := openPacks(rp, rp.cacheBytes, func(err error) { sc.Stats.Error(SkipCorruptObject, err) })
+	ps, err := openPacks(rp, rp.cacheBytes, func(err error) { sc.Stats.Error(SkipCorruptObject, err) }, false)
 	if err != nil {
 		return nil, err
 	}

@@ -378,7 +378,7 @@ func TestHistoryCorruptPackEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := openPacks(rp, 1<<20, func(err error) { t.Fatal(err) })
+	ps, err := openPacks(rp, 1<<20, func(err error) { t.Fatal(err) }, false)
 	if err != nil || len(ps.packs) != 1 {
 		t.Fatalf("packs: %v", err)
 	}

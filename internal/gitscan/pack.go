@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/go-git/go-billy/v5"
@@ -37,8 +38,11 @@ type pack struct {
 	// system call each. nil: objects are read with ReadAt.
 	data    []byte
 	idx     *packIndex
-	offsets []int64 // sorted object offsets
+	offsets []int64 // sorted object offsets (see loadOffsets)
 	end     int64   // offset of the trailing checksum
+
+	offOnce sync.Once
+	offErr  error
 }
 
 // packSet is every pack of a repository.
@@ -48,15 +52,17 @@ type packSet struct {
 }
 
 // openPacks opens the repository's packs. A pack whose index cannot be
-// read is reported in warn and left to go-git.
-func openPacks(rp *repo, cacheBytes int64, warn func(error)) (*packSet, error) {
+// read is reported in warn and left to go-git. Unless lazy, the sorted
+// offsets of every pack's objects are computed (and checked) now; a lazy
+// set, for reading a few objects, computes them only if it needs them.
+func openPacks(rp *repo, cacheBytes int64, warn func(error), lazy bool) (*packSet, error) {
 	hashes, err := rp.main.ObjectPacks()
 	if err != nil {
 		return nil, fmt.Errorf("git repository %s: list packs: %w", rp.path, err)
 	}
 	ps := &packSet{cache: newObjCache(cacheBytes)}
 	for _, h := range hashes {
-		p, err := openPack(rp.dot, h)
+		p, err := openPack(rp.dot, h, lazy)
 		if err != nil {
 			warn(err)
 			continue
@@ -66,7 +72,7 @@ func openPacks(rp *repo, cacheBytes int64, warn func(error)) (*packSet, error) {
 	return ps, nil
 }
 
-func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
+func openPack(fs billy.Filesystem, h plumbing.Hash, lazy bool) (*pack, error) {
 	base := fs.Join("objects", "pack", "pack-"+h.String())
 	idxf, err := fs.Open(base + ".idx")
 	if err != nil {
@@ -110,24 +116,40 @@ func openPack(fs billy.Filesystem, h plumbing.Hash) (*pack, error) {
 		return nil, fmt.Errorf("pack %s: %w", h, err)
 	}
 	p := &pack{name: base + ".pack", f: f, idx: idx, end: st.Size() - 20}
-	p.offsets = make([]int64, idx.n)
-	for i := range p.offsets {
-		off, ok := idx.offset(i)
-		if !ok {
+	if !lazy {
+		if err := p.loadOffsets(); err != nil {
 			f.Close()
 			unmapFile(mapped)
-			return nil, fmt.Errorf("pack index %s.idx: 64-bit offset out of range", base)
+			return nil, err
 		}
-		if off < 12 || off >= p.end {
-			f.Close()
-			unmapFile(mapped)
-			return nil, fmt.Errorf("pack index %s.idx: offset %d outside the pack", base, off)
-		}
-		p.offsets[i] = off
 	}
-	slices.Sort(p.offsets)
 	p.data = mapFile(fs, base+".pack", st.Size())
 	return p, nil
+}
+
+// loadOffsets sorts the offsets of the pack's objects, once, checking
+// that they lie inside the pack.
+func (p *pack) loadOffsets() error {
+	p.offOnce.Do(func() {
+		idx := p.idx
+		base := strings.TrimSuffix(p.name, ".pack")
+		offsets := make([]int64, idx.n)
+		for i := range offsets {
+			off, ok := idx.offset(i)
+			if !ok {
+				p.offErr = fmt.Errorf("pack index %s.idx: 64-bit offset out of range", base)
+				return
+			}
+			if off < 12 || off >= p.end {
+				p.offErr = fmt.Errorf("pack index %s.idx: offset %d outside the pack", base, off)
+				return
+			}
+			offsets[i] = off
+		}
+		slices.Sort(offsets)
+		p.offsets = offsets
+	})
+	return p.offErr
 }
 
 // packIndex is a version 2 pack index (.idx), kept as the file's bytes.
@@ -207,6 +229,9 @@ func (ps *packSet) close() {
 
 // span returns the length of the object at off, header included.
 func (p *pack) span(off int64) (int64, error) {
+	if err := p.loadOffsets(); err != nil {
+		return 0, err
+	}
 	i := sort.Search(len(p.offsets), func(i int) bool { return p.offsets[i] > off })
 	if i == 0 || p.offsets[i-1] != off {
 		return 0, fmt.Errorf("%s: no object at offset %d", p.name, off)
@@ -476,6 +501,11 @@ type rawObject struct {
 }
 
 func (r *objReader) readRaw(p *pack, off int64) (rawObject, error) {
+	if p.data != nil && p.offsets == nil && off >= 12 && off < p.end {
+		// Offsets not loaded (a lazy pack set): the object ends where
+		// its compressed stream does.
+		return parseHeader(p.data[off:p.end:p.end], off)
+	}
 	n, err := p.span(off)
 	if err != nil {
 		return rawObject{}, err

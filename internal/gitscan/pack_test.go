@@ -36,7 +36,7 @@ func TestPackReaderMatchesGoGit(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rp.close()
-			ps, err := openPacks(rp, 1<<20, func(err error) { t.Error(err) })
+			ps, err := openPacks(rp, 1<<20, func(err error) { t.Error(err) }, false)
 			if err != nil {
 				t.Fatal(err)
 			}
