@@ -140,15 +140,27 @@ func (c *treeCache) diff(prefix string, cur plumbing.Hash, parents []plumbing.Ha
 		pes = append(pes, x)
 	}
 	var sub []plumbing.Hash
+	// Entries are sorted by name on both sides: one cursor per parent
+	// walks its entries along (a merge, not a search per entry).
+	var cur0 [4]int
+	cursor := cur0[:0]
+	for range pes {
+		cursor = append(cursor, 0)
+	}
 	for _, e := range es {
 		same := false
 		sub = sub[:0]
 		isDir := e.mode == filemode.Dir
-		for _, pe := range pes {
-			x, ok := lookup(pe, e.name)
-			if !ok {
+		for pi, pe := range pes {
+			k := cursor[pi]
+			for k < len(pe) && pe[k].name < e.name {
+				k++
+			}
+			cursor[pi] = k
+			if k == len(pe) || pe[k].name != e.name {
 				continue
 			}
+			x := pe[k]
 			if x.hash == e.hash && (x.mode == filemode.Dir) == isDir {
 				same = true
 				break
