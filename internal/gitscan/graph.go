@@ -40,6 +40,9 @@ type graph struct {
 	// truncated is set when a parent is missing because the clone is
 	// shallow.
 	truncated bool
+	// readOrder maps the order in which commits were read to their
+	// index in nodes (set when buildGraph was given ready).
+	readOrder []int32
 }
 
 // tip is a starting point of the walk.
@@ -120,7 +123,10 @@ type selection struct {
 // buildGraph walks the commit graph from the tips, stopping at commits
 // reachable from the excluded ones, and returns it in topological order.
 // Missing and corrupt commits are reported in st and the walk goes on.
-func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, sel selection) (*graph, error) {
+// ready, when not nil, is told of each commit as soon as its parents are
+// read, with its index in the order commits are read (see
+// graph.readOrder) and its parents' trees (the slice is reused).
+func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, sel selection, ready func(idx int32, n *node, parentTrees []plumbing.Hash)) (*graph, error) {
 	// Commits lie together in packs, newest first: read them through a
 	// window.
 	or.windowed = 64 << 10
@@ -168,6 +174,18 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 	}
 	visiting := map[plumbing.Hash]bool{}
 	var frames []frame
+	read := map[plumbing.Hash]int32{} // commits read: index in g.nodes
+	var trees []plumbing.Hash
+	// readyNode tells ready of node idx, whose parents are all read.
+	readyNode := func(idx int32, parents []plumbing.Hash) {
+		trees = trees[:0]
+		for _, p := range parents {
+			if pi, ok := read[p]; ok {
+				trees = append(trees, g.nodes[pi].tree)
+			}
+		}
+		ready(idx, &g.nodes[idx], trees)
+	}
 	// visit reads commit h and pushes it; it returns false if h is
 	// already in the graph, being visited, or unreadable.
 	visit := func(h plumbing.Hash, from string) bool {
@@ -206,7 +224,14 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 		g.nodes = append(g.nodes, n)
 		// The index is set when the node is finished; until then
 		// visiting guards against cycles in corrupt graphs.
-		frames = append(frames, frame{idx: int32(len(g.nodes) - 1), parents: parents})
+		idx := int32(len(g.nodes) - 1)
+		frames = append(frames, frame{idx: idx, parents: parents})
+		if ready != nil {
+			read[h] = idx
+			if len(parents) == 0 {
+				readyNode(idx, nil)
+			}
+		}
 		return true
 	}
 	// Nodes are appended on visit; order records the post-order.
@@ -231,11 +256,17 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			f := &frames[len(frames)-1]
+			fi := len(frames) - 1
+			f := &frames[fi]
 			if f.next < len(f.parents) {
 				p := f.parents[f.next]
 				f.next++
+				last := f.next == len(f.parents)
 				visit(p, "parent of "+g.nodes[f.idx].hash.String())
+				if last && ready != nil {
+					// visit may have grown frames: index it again.
+					readyNode(frames[fi].idx, frames[fi].parents)
+				}
 				continue
 			}
 			n := &g.nodes[f.idx]
@@ -264,6 +295,9 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 		g.index[n.hash] = int32(newIdx)
 	}
 	g.nodes = nodes
+	if ready != nil {
+		g.readOrder = remap
+	}
 	if sel.maxCount > 0 {
 		// Keep the newest maxCount selected commits.
 		kept := 0

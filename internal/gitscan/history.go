@@ -153,7 +153,23 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 	}
 	defer ps.close()
 	walker := newObjReader(ps, rp.main)
-	g, err := buildGraph(ctx, rp, walker, sc.Stats, sel)
+	var pl *diffPipeline
+	var ready func(int32, *node, []plumbing.Hash)
+	if sel.maxCount == 0 {
+		// Diff commits while the graph is read (--max-commits decides
+		// which commits are selected only at the end).
+		pl = newDiffPipeline(ctx, rp, ps, sc.Stats, opts.Workers)
+		ready = pl.add
+	}
+	g, err := buildGraph(ctx, rp, walker, sc.Stats, sel, ready)
+	var diffed []intro
+	if pl != nil {
+		var order []int32
+		if err == nil {
+			order = g.readOrder
+		}
+		diffed = pl.finish(order)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +182,10 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 		return res, nil
 	}
 
-	h := &history{rp: rp, ps: ps, or: walker, g: g, sc: sc, opts: opts, res: res,
+	if pl != nil {
+		res.Commits = pl.commits
+	}
+	h := &history{rp: rp, ps: ps, or: walker, g: g, sc: sc, opts: opts, res: res, diffed: diffed, preDiffed: pl != nil,
 		seen: map[itemKey]int32{}, aggs: map[aggKey]*agg{}, subs: map[string]bool{}}
 	err = h.run(ctx)
 	// Report what was found even when the scan was cut short (timeout,
@@ -184,6 +203,11 @@ type history struct {
 	sc   *scan.Scanner
 	opts Options
 	res  *Result
+
+	// diffed is what the selected commits introduce, in order, when they
+	// were diffed while the graph was read.
+	diffed    []intro
+	preDiffed bool
 
 	// Written by the walker only.
 	items []item
@@ -280,32 +304,45 @@ type intro struct {
 // that introduced it. The diffs run in parallel on contiguous ranges of
 // commits, each with its own tree cache; the results are merged in order.
 func (h *history) walk(ctx context.Context) error {
-	var sel []int32
-	for i := range h.g.nodes {
-		if h.g.nodes[i].include {
-			sel = append(sel, int32(i))
+	var parts [][]intro
+	if h.preDiffed {
+		// Diffed while the graph was read.
+		parts = append(parts, h.diffed)
+		h.diffed = nil
+	} else {
+		var sel []diffJob
+		for i := range h.g.nodes {
+			n := &h.g.nodes[i]
+			if !n.include {
+				continue
+			}
+			j := diffJob{idx: int32(i), tree: n.tree}
+			for _, p := range n.parents {
+				j.parents = append(j.parents, h.g.nodes[p].tree)
+			}
+			sel = append(sel, j)
 		}
-	}
-	h.res.Commits = len(sel)
-	k := h.opts.Workers
-	if k > len(sel)/64+1 {
-		k = len(sel)/64 + 1
-	}
-	parts := make([][]intro, k)
-	var wg sync.WaitGroup
-	for w := 0; w < k; w++ {
-		lo, hi := len(sel)*w/k, len(sel)*(w+1)/k
-		or := h.or
-		if w > 0 {
-			or = newObjReader(h.ps, h.rp.newStorage())
+		h.res.Commits = len(sel)
+		k := h.opts.Workers
+		if k > len(sel)/64+1 {
+			k = len(sel)/64 + 1
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[w] = h.diffRange(ctx, or, sel[lo:hi])
-		}()
+		parts = make([][]intro, k)
+		var wg sync.WaitGroup
+		for w := 0; w < k; w++ {
+			lo, hi := len(sel)*w/k, len(sel)*(w+1)/k
+			or := h.or
+			if w > 0 {
+				or = newObjReader(h.ps, h.rp.newStorage())
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				parts[w] = diffJobs(ctx, newTreeCache(or, 512), h.sc.Stats, sel[lo:hi])
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -332,40 +369,6 @@ func (h *history) walk(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// diffRange diffs the given commits against their parents and lists what
-// each introduces, in order.
-func (h *history) diffRange(ctx context.Context, or *objReader, commits []int32) []intro {
-	tc := newTreeCache(or, 512)
-	bad := func(p string, th plumbing.Hash, err error) {
-		reason := SkipCorruptObject
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			reason = SkipMissingObject
-		}
-		if p == "" {
-			p = "/"
-		}
-		h.sc.Stats.Error(reason, fmt.Errorf("tree %s at %s: %w", th, p, err))
-	}
-	var out []intro
-	parents := make([]plumbing.Hash, 0, 4)
-	for _, ci := range commits {
-		if ctx.Err() != nil {
-			return nil
-		}
-		n := &h.g.nodes[ci]
-		parents = parents[:0]
-		for _, p := range n.parents {
-			parents = append(parents, h.g.nodes[p].tree)
-		}
-		tc.diff("", n.tree, parents, func(p string, e entry) {
-			// Names point into tree objects (see parseTree): copy the
-			// path so that the trees can be freed.
-			out = append(out, intro{commit: ci, mode: e.mode, blob: e.hash, path: strings.Clone(p)})
-		}, bad)
-	}
-	return out
 }
 
 // scanAll decodes every listed blob once and scans it for each of its
