@@ -352,8 +352,10 @@ const maxDeltaBlocks = 4096
 // inserted bytes are changed, and a place where B's content stops
 // following A's (two copies of non-adjacent parts, a copy that does not
 // start or end where A does) is an empty changed range. ok is false when
-// the delta is malformed, shuffles too much, or B is mostly new.
-func deltaChanges(delta, a, b []byte) (blocks []block, changed []detect.Range, ok bool) {
+// the delta is malformed, shuffles too much, or B is mostly new. Without
+// needBlocks (A has no findings to carry over) only changed is returned,
+// and lines are not counted.
+func deltaChanges(delta, a, b []byte, needBlocks bool) (blocks []block, changed []detect.Range, ok bool) {
 	if len(a) > 1<<30 || len(b) > 1<<30 {
 		return nil, nil, false
 	}
@@ -421,9 +423,15 @@ func deltaChanges(delta, a, b []byte) (blocks []block, changed []detect.Range, o
 				if len(blocks) == maxDeltaBlocks {
 					return nil, nil, false
 				}
-				blocks = append(blocks, block{aOff: int32(off), bOff: int32(x), n: int32(size), dl: int32(bLines - linesBefore(off))})
+				var dl int32
+				if needBlocks {
+					dl = int32(bLines - linesBefore(off))
+				}
+				blocks = append(blocks, block{aOff: int32(off), bOff: int32(x), n: int32(size), dl: dl})
 			}
-			bLines += bytes.Count(b[x:x+size], []byte{'\n'})
+			if needBlocks {
+				bLines += bytes.Count(b[x:x+size], []byte{'\n'})
+			}
 			x += size
 			aEnd = off + size
 		case cmd != 0:
@@ -432,7 +440,9 @@ func deltaChanges(delta, a, b []byte) (blocks []block, changed []detect.Range, o
 				return nil, nil, false
 			}
 			addRange(x, x+n)
-			bLines += bytes.Count(b[x:x+n], []byte{'\n'})
+			if needBlocks {
+				bLines += bytes.Count(b[x:x+n], []byte{'\n'})
+			}
 			delta = delta[n:]
 			x += n
 			inserted += n
@@ -449,6 +459,9 @@ func deltaChanges(delta, a, b []byte) (blocks []block, changed []detect.Range, o
 	}
 	if inserted > len(b)/2 && len(b) > 1024 {
 		return nil, nil, false
+	}
+	if !needBlocks {
+		blocks = nil
 	}
 	return blocks, changed, true
 }

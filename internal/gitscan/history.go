@@ -574,7 +574,7 @@ func (h *history) scanChanged(ctx context.Context, id int32, cur []byte, base in
 	var changed []detect.Range
 	var ok bool
 	if delta != nil && !h.opts.lineDiff {
-		ch.blocks, changed, ok = deltaChanges(delta, prev, cur)
+		ch.blocks, changed, ok = deltaChanges(delta, prev, cur, len(prevFs) > 0)
 	} else {
 		ch.blocks, changed, ok = lineChanges(prev, cur)
 	}
