@@ -204,9 +204,21 @@ func (p *pack) find(h plumbing.Hash) (int64, bool) {
 	if hi > x.n || lo > hi {
 		return 0, false
 	}
+	// Compare the first 8 bytes as a number (they almost always differ),
+	// the rest only when they are equal.
+	key := binary.BigEndian.Uint64(h[:8])
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		switch c := bytes.Compare(h[:], x.names[m*20:m*20+20]); {
+		name := x.names[m*20 : m*20+20]
+		c := 0
+		if k := binary.BigEndian.Uint64(name[:8]); k < key {
+			c = 1
+		} else if k > key {
+			c = -1
+		} else {
+			c = bytes.Compare(h[8:], name[8:])
+		}
+		switch {
 		case c == 0:
 			return x.offset(m)
 		case c < 0:
