@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/scan"
@@ -37,13 +38,25 @@ func rsaKey(k, v int) []string {
 	return append(out, "-----END RSA PRIVATE KEY-----")
 }
 
-func awsKey(n int) string { return fmt.Sprintf("AKIAQ%015dX", n)[:20] }
+// awsKey returns a distinct AWS access key id.
+func awsKey(n int) string {
+	const b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	rnd := rand.New(rand.NewSource(int64(n) + 1))
+	b := []byte("AKIA")
+	for len(b) < 20 {
+		b = append(b, b32[rnd.Intn(len(b32))])
+	}
+	return string(b)
+}
 
 // historyJSON is a scan's findings with their git provenance, in a stable
 // order, as JSON.
-func historyJSON(t *testing.T, dir string, opts Options) (string, int) {
+func historyJSON(t *testing.T, dir string, opts Options, config string) (string, int) {
 	t.Helper()
 	cfg, err := rules.Default()
+	if config != "" {
+		cfg, err = rules.Parse("test.toml", []byte(config))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +105,7 @@ func TestHistoryChangedScanMatchesWholeScan(t *testing.T) {
 	lines = append(lines, filler(40)...)
 	lines = append(lines, "}")
 	pem := func(k, v int) string { return "# key\n" + strings.Join(rsaKey(k, v), "\n") + "\nend\n" }
-	b64 := base64.StdEncoding.EncodeToString([]byte("slack = xoxb-123456789012-123456789012-abcdefghijABCDEFGHIJ1234\n"))
+	b64 := base64.StdEncoding.EncodeToString([]byte("slack = xoxb-123456789012-123456789012-abcdefghijABCDEFGHIJ1234 tk_Ab0000000000000000000099\n"))
 	files := func() map[string]string { return map[string]string{"main.go": strings.Join(lines, "\n") + "\n"} }
 
 	c := files()
@@ -109,8 +122,11 @@ func TestHistoryChangedScanMatchesWholeScan(t *testing.T) {
 			if !strings.Contains(lines[k], "AKIA") && !strings.Contains(lines[k], "token") {
 				lines = append(lines[:k], lines[k+1:]...)
 			}
-		case 3: // a secret added mid-file
-			lines = append(lines[:k], append([]string{fmt.Sprintf("\tawsAccessKeyID%d := %q", i, awsKey(100+i))}, lines[k:]...)...)
+		case 3: // secrets added mid-file
+			lines = append(lines[:k], append([]string{
+				fmt.Sprintf("\tawsAccessKeyID%d := %q", i, awsKey(100+i)),
+				fmt.Sprintf("\ttoken%d := %q // hex%016x", i, secret(i), i*7919),
+			}, lines[k:]...)...)
 		case 4: // edit a line that holds a secret (not the living one)
 			for j := range lines {
 				if strings.Contains(lines[j], "awsAccessKeyID") && !strings.Contains(lines[j], awsKey(1)) {
@@ -126,6 +142,16 @@ func TestHistoryChangedScanMatchesWholeScan(t *testing.T) {
 		if i%10 == 5 {
 			c["key.pem"] = pem(i%5, i) // one line of the key changes
 		}
+		switch i % 20 {
+		case 7: // a version that is binary, then text again
+			c["data.txt"] = "bin\x00ary " + secret(500+i) + "\n"
+		case 8, 17:
+			c["data.txt"] = strings.Repeat("filler line\n", 30) + "tok = " + secret(600+i) + "\n"
+		case 11: // UTF-16 with a byte-order mark
+			c["wide.txt"] = "\xff\xfe" + string(utf16le("key = "+secret(700+i)+"\nmore\n"))
+		case 12:
+			c["wide.txt"] = "plain now\nkey = " + secret(700+i-1) + "\n"
+		}
 		if i == 30 {
 			r.git("checkout", "-q", "-b", "side")
 			r.commit("side", map[string]string{"side.txt": "token = " + awsKey(999) + "\n"})
@@ -137,25 +163,49 @@ func TestHistoryChangedScanMatchesWholeScan(t *testing.T) {
 	}
 	r.git("repack", "-adfq", "--depth=50", "--window=10")
 
-	whole, n := historyJSON(t, r.dir, Options{AllRefs: true, Workers: 2, wholeBlobs: true})
-	if n != 0 {
-		t.Fatalf("whole-blob scan scanned %d items against another version", n)
-	}
-	if strings.Count(whole, `"ruleId"`) < 10 {
-		t.Fatalf("too few findings to compare:\n%s", whole)
-	}
-	for _, opts := range []Options{
-		{AllRefs: true, Workers: 2},
-		{AllRefs: true, Workers: 1, lineDiff: true},
-	} {
-		got, n := historyJSON(t, r.dir, opts)
-		if n < 40 {
-			t.Errorf("lineDiff=%v: only %d items scanned against another version", opts.lineDiff, n)
+	// The default rules, and rules that report a path, run without a
+	// keyword, and a token rule.
+	custom := testRules + `
+[[rules]]
+id = "pem-file"
+description = "a PEM file"
+path = '''\.pem$'''
+
+[[rules]]
+id = "hex-id"
+description = "hex id, no keyword"
+regex = '''\bhex([0-9a-f]{16})\b'''
+`
+	for _, config := range []string{"", custom} {
+		whole, n := historyJSON(t, r.dir, Options{AllRefs: true, Workers: 2, wholeBlobs: true}, config)
+		if n != 0 {
+			t.Fatalf("whole-blob scan scanned %d items against another version", n)
 		}
-		if got != whole {
-			t.Errorf("lineDiff=%v: changed scan differs from whole scan\n%s", opts.lineDiff, diffLines(whole, got))
+		if strings.Count(whole, `"ruleId"`) < 10 {
+			t.Fatalf("too few findings to compare:\n%s", whole)
+		}
+		for _, opts := range []Options{
+			{AllRefs: true, Workers: 2},
+			{AllRefs: true, Workers: 1, lineDiff: true},
+		} {
+			got, n := historyJSON(t, r.dir, opts, config)
+			if n < 40 {
+				t.Errorf("lineDiff=%v: only %d items scanned against another version", opts.lineDiff, n)
+			}
+			if got != whole {
+				t.Errorf("custom=%v lineDiff=%v: changed scan differs from whole scan\n%s", config != "", opts.lineDiff, diffLines(whole, got))
+			}
 		}
 	}
+}
+
+// utf16le encodes s as UTF-16, little-endian.
+func utf16le(s string) []byte {
+	var out []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return out
 }
 
 // diffLines shows the lines of a and b that differ, with their numbers.
