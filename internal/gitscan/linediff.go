@@ -50,11 +50,12 @@ func addedLines(oldB, newB []byte) []bool {
 		}
 		return added
 	}
-	if keep, ok := myers(am, bm); ok {
-		for i, k := range keep {
-			if !k {
-				added[pre+i+1] = true
-			}
+	if pairs, ok := myersPairs(am, bm, maxEditDistance); ok {
+		for i := range bm {
+			added[pre+i+1] = true
+		}
+		for _, p := range pairs {
+			added[pre+int(p[1])+1] = false
 		}
 		return added
 	}
@@ -70,75 +71,4 @@ func addedLines(oldB, newB []byte) []bool {
 		added[pre+i+1] = true
 	}
 	return added
-}
-
-// myers computes a shortest edit script from a to b and returns, for each
-// line of b, whether it is kept (matched to a line of a). ok is false when
-// the edit distance exceeds maxEditDistance.
-func myers(a, b []uint64) (keep []bool, ok bool) {
-	n, m := len(a), len(b)
-	maxD := n + m
-	if maxD > maxEditDistance {
-		maxD = maxEditDistance
-	}
-	off := maxD + 1
-	v := make([]int32, 2*maxD+3)
-	var trace [][]int32
-	for d := 0; d <= maxD; d++ {
-		snap := make([]int32, 2*d+3)
-		copy(snap, v[off-d-1:off+d+2])
-		trace = append(trace, snap)
-		for k := -d; k <= d; k += 2 {
-			var x int
-			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
-				x = int(v[off+k+1])
-			} else {
-				x = int(v[off+k-1]) + 1
-			}
-			y := x - k
-			for x < n && y < m && a[x] == b[y] {
-				x++
-				y++
-			}
-			v[off+k] = int32(x)
-			if x >= n && y >= m {
-				return backtrack(trace, a, b, d, k), true
-			}
-		}
-	}
-	return nil, false
-}
-
-// backtrack walks the saved frontiers back from (n, m) and marks the
-// diagonal (kept) lines of b. trace[d] is the frontier before step d,
-// with diagonal k at index k+d+1.
-func backtrack(trace [][]int32, a, b []uint64, d, k int) []bool {
-	keep := make([]bool, len(b))
-	x, y := len(a), len(b)
-	for ; d > 0; d-- {
-		vd := trace[d]
-		get := func(k int) int { return int(vd[k+d+1]) }
-		var pk, xs int
-		if k == -d || (k != d && get(k-1) < get(k+1)) {
-			pk = k + 1 // a step down: b's line is inserted
-			xs = get(pk)
-		} else {
-			pk = k - 1 // a step right: a's line is deleted
-			xs = get(pk) + 1
-		}
-		for x > xs {
-			x--
-			y--
-			keep[y] = true
-		}
-		x = get(pk)
-		y = x - pk
-		k = pk
-	}
-	for x > 0 && y > 0 {
-		x--
-		y--
-		keep[y] = true
-	}
-	return keep
 }
