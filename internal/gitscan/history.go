@@ -218,7 +218,9 @@ type history struct {
 	// previous version; pathRule names the rules that report paths.
 	incremental bool
 	pathRule    map[string]bool
-	partial     atomic.Int64
+	// commitHex is the hex name of each commit that introduced items.
+	commitHex []string
+	partial   atomic.Int64
 
 	mu   sync.Mutex
 	aggs map[aggKey]*agg
@@ -266,6 +268,12 @@ func (h *history) run(ctx context.Context) error {
 	for _, r := range h.sc.Engine.Rules() {
 		if r.Path != "" && r.Regex == "" {
 			h.pathRule[r.ID] = true
+		}
+	}
+	h.commitHex = make([]string, len(h.g.nodes))
+	for i := range h.items {
+		if c := h.items[i].commit; h.commitHex[c] == "" {
+			h.commitHex[c] = h.g.nodes[c].hash.String()
 		}
 	}
 	err := h.scanAll(ctx)
@@ -556,7 +564,7 @@ func (h *history) scanItem(ctx context.Context, id int32, it0 plumbing.ObjectTyp
 // loc is the location item id is scanned as.
 func (h *history) loc(id int32) detect.Location {
 	it := &h.items[id]
-	return detect.Location{Source: detect.SourceGit, Path: it.path, Commit: h.g.nodes[it.commit].hash.String()}
+	return detect.Location{Source: detect.SourceGit, Path: it.path, Commit: h.commitHex[it.commit]}
 }
 
 // scanChanged scans item id (content cur) for what changed from item base
