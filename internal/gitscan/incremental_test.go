@@ -255,3 +255,36 @@ func TestLineChanges(t *testing.T) {
 		}
 	}
 }
+
+func TestHistoryCommitAllowlistsScanWhole(t *testing.T) {
+	r := newTestRepo(t)
+	var body []string
+	for i := 0; i < 50; i++ {
+		body = append(body, fmt.Sprintf("line %d", i))
+	}
+	first := ""
+	for i := 0; i < 6; i++ {
+		body[10+i] = "key = " + secret(i)
+		c := r.commit(fmt.Sprintf("edit %d", i), map[string]string{"a.txt": strings.Join(body, "\n") + "\n"})
+		if first == "" {
+			first = c
+		}
+	}
+	r.git("repack", "-adfq")
+	if _, n := historyJSON(t, r.dir, Options{AllRefs: true}, testRules); n == 0 {
+		t.Fatal("no item scanned against another version: the test repository does not exercise it")
+	}
+	// A rule allowlist with commits: findings depend on the commit.
+	ruleAllow := testRules + "\n[[rules.allowlists]]\ncommits = [\"" + first + "\"]\n"
+	if _, n := historyJSON(t, r.dir, Options{AllRefs: true}, ruleAllow); n != 0 {
+		t.Errorf("rule allowlist with commits: %d items scanned against another version, want 0", n)
+	}
+	// A global one mixing commits with regexes is not visible through the
+	// engine: WholeVersions is for it.
+	globalAllow := testRules + "\n[allowlist]\ncommits = [\"" + first + "\"]\nregexes = ['''nothing-matches-this''']\n"
+	whole, _ := historyJSON(t, r.dir, Options{AllRefs: true, wholeBlobs: true}, globalAllow)
+	got, n := historyJSON(t, r.dir, Options{AllRefs: true, WholeVersions: true}, globalAllow)
+	if n != 0 || got != whole {
+		t.Errorf("WholeVersions: %d items scanned against another version, results equal: %v", n, got == whole)
+	}
+}
