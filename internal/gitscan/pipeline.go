@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -127,9 +126,7 @@ func diffJobs(ctx context.Context, tc *treeCache, st *scan.Stats, jobs []diffJob
 			return nil
 		}
 		tc.diff("", j.tree, j.parents, func(p string, e entry) {
-			// Names point into tree objects (see parseTree): copy the
-			// path so that the trees can be freed.
-			out = append(out, intro{commit: j.idx, mode: e.mode, blob: e.hash, path: strings.Clone(p)})
+			out = append(out, intro{commit: j.idx, mode: e.mode, blob: e.hash, path: p})
 		}, bad)
 	}
 	return out

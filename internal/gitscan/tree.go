@@ -25,10 +25,13 @@ type treeCache struct {
 	r        *objReader
 	cur, old map[plumbing.Hash][]entry
 	max      int
+	// Raw trees for diff, checked, in the same two generations.
+	rawCur, rawOld map[plumbing.Hash][]byte
 }
 
 func newTreeCache(r *objReader, max int) *treeCache {
-	return &treeCache{r: r, cur: map[plumbing.Hash][]entry{}, old: map[plumbing.Hash][]entry{}, max: max}
+	return &treeCache{r: r, cur: map[plumbing.Hash][]entry{}, old: map[plumbing.Hash][]entry{}, max: max,
+		rawCur: map[plumbing.Hash][]byte{}, rawOld: map[plumbing.Hash][]byte{}}
 }
 
 // get returns the sorted entries of tree h.
@@ -106,83 +109,6 @@ func parseTree(b []byte) ([]entry, error) {
 		sort.Slice(es, func(i, j int) bool { return es[i].name < es[j].name })
 	}
 	return es, nil
-}
-
-// introduced is called for each file a commit introduces.
-type introFunc func(path string, e entry)
-
-// diff reports every entry of tree cur (at prefix) that differs from the
-// entry at the same path in every parent tree: the files the commit
-// introduces. A subtree identical to one in any parent introduces nothing
-// and is not read. Unreadable trees are reported with the path and
-// skipped.
-func (c *treeCache) diff(prefix string, cur plumbing.Hash, parents []plumbing.Hash, intro introFunc, bad func(path string, h plumbing.Hash, err error)) {
-	for _, p := range parents {
-		if p == cur {
-			return
-		}
-	}
-	es, err := c.get(cur)
-	if err != nil {
-		bad(prefix, cur, err)
-		return
-	}
-	pes := make([][]entry, 0, len(parents))
-	for _, p := range parents {
-		if p.IsZero() {
-			continue
-		}
-		x, err := c.get(p)
-		if err != nil {
-			bad(prefix, p, err)
-			continue
-		}
-		pes = append(pes, x)
-	}
-	var sub []plumbing.Hash
-	// Entries are sorted by name on both sides: one cursor per parent
-	// walks its entries along (a merge, not a search per entry).
-	var cur0 [4]int
-	cursor := cur0[:0]
-	for range pes {
-		cursor = append(cursor, 0)
-	}
-	for _, e := range es {
-		same := false
-		sub = sub[:0]
-		isDir := e.mode == filemode.Dir
-		for pi, pe := range pes {
-			k := cursor[pi]
-			for k < len(pe) && pe[k].name < e.name {
-				k++
-			}
-			cursor[pi] = k
-			if k == len(pe) || pe[k].name != e.name {
-				continue
-			}
-			x := pe[k]
-			if x.hash == e.hash && (x.mode == filemode.Dir) == isDir {
-				same = true
-				break
-			}
-			if isDir && x.mode == filemode.Dir {
-				sub = append(sub, x.hash)
-			}
-		}
-		if same {
-			continue
-		}
-		path := e.name
-		if prefix != "" {
-			path = prefix + "/" + e.name
-		}
-		if isDir {
-			// Copy: sub is reused by the loop.
-			c.diff(path, e.hash, append([]plumbing.Hash(nil), sub...), intro, bad)
-			continue
-		}
-		intro(path, e)
-	}
 }
 
 // lookup finds name in entries sorted by parseTree.
