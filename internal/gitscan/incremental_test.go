@@ -288,3 +288,24 @@ func TestHistoryCommitAllowlistsScanWhole(t *testing.T) {
 		t.Errorf("WholeVersions: %d items scanned against another version, results equal: %v", n, got == whole)
 	}
 }
+
+func TestHistoryFileBecomesDirectory(t *testing.T) {
+	// Git orders a directory as if its name ended in "/": "foo" (file),
+	// "foo.c", "foo/" (directory). The diff walks trees in that order.
+	r := newTestRepo(t)
+	r.commit("file", map[string]string{"foo": "a = " + secret(1) + "\n", "foo.c": "c\n", "foo-x/y": "y\n"})
+	r.git("rm", "-q", "foo")
+	r.commit("dir", map[string]string{"foo/bar": "b = " + secret(2) + "\n"})
+	r.git("rm", "-q", "-r", "foo")
+	r.commit("file again", map[string]string{"foo": "a = " + secret(1) + "\n", "foo.c": "c2 " + secret(3) + "\n"})
+	fs, res, _ := scanHistory(t, r.dir, allRefs())
+	if res.Commits != 3 || len(fs) != 3 {
+		t.Fatalf("commits %d, findings %v; want 3 and 3", res.Commits, secretsOf(fs))
+	}
+	want := map[string]int{"foo": 2, "foo.c": 1, "foo/bar": 1} // path -> commits
+	for _, f := range fs {
+		if f.Git == nil || f.Git.Commits != want[f.Path] {
+			t.Errorf("%s: %+v, want %d commits", f.Path, f.Git, want[f.Path])
+		}
+	}
+}
