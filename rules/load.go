@@ -447,7 +447,7 @@ func validateAllowlist(a *Allowlist) []string {
 }
 
 // Checksums lists the checksum names a rule may use.
-var checksums = []string{"github", "npm"}
+var checksums = []string{"github", "npm", "base58check", "bech32", "jwt"}
 
 func knownChecksum(name string) bool {
 	for _, c := range checksums {
