@@ -176,7 +176,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 	}
 	hits := p.find(data, s)
 	lines := lineIndex{data: data}
-	lineHits := 0
+	lineWork := 0 // bytes the searches from hits have walked
 	for _, h := range hits {
 		end := int(h.end)
 		start := end - p.kwLen[h.kw]
@@ -198,11 +198,13 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 				ws = max(ws, start-r.lead-1)
 			}
 			if r.lines >= 0 {
-				// A few hits search for their lines; many share an
-				// index of every newline, built once.
-				if lines.nl == nil && lineHits < 64 {
-					lineHits++
+				// Hits search for their lines from where they are
+				// until that has walked as many bytes as the input
+				// holds; then one index of every newline serves the
+				// rest (the searches cost at most one more pass).
+				if lines.nl == nil && lineWork < len(data) {
 					ws, we = linesAround(data, start, r.lines, ws, we)
+					lineWork += we - ws
 				} else {
 					if lines.nl == nil {
 						lines.build(s)
