@@ -423,7 +423,7 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 	for _, i := range e.pathRegex {
 		s.offPath[i] = !e.rules[i].path.MatchString(loc.Path)
 	}
-	if err := e.prefilter.scan(data, e, s); err != nil {
+	if err := e.prefilter.scan(data, e, s, ci.changed); err != nil {
 		return nil, err
 	}
 	for _, i := range e.always {

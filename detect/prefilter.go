@@ -170,7 +170,10 @@ const streams = 4
 
 // scan records, for every keyword occurrence in data, a window for each
 // rule the keyword belongs to.
-func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
+//
+// With changed (see ScanChanged), hits whose window cannot reach a changed
+// range are passed over.
+func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []window) error {
 	if p.trans == nil || len(data) == 0 {
 		return nil
 	}
@@ -187,6 +190,9 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch) error {
 			r := e.rules[ri]
 			if err := r.prepare(); err != nil {
 				return err
+			}
+			if changed != nil && !r.requiredByOther && !overlapsAny(changed, start-r.before, end+r.after) {
+				continue
 			}
 			if r.guard != nil && !r.guard.check(data, start, p.kw[h.kw]) {
 				continue
