@@ -228,7 +228,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []window) e
 // find returns all keyword occurrences in data ordered by end offset.
 func (p *prefilter) find(data []byte, s *scratch) []hit {
 	n := len(data)
-	if n < 4096 {
+	if n < 1024 {
 		s.hits = p.walk(data, 0, 0, n, s.hits[:0])
 		return s.hits
 	}

@@ -28,13 +28,13 @@ func TestPrefilterMatchesNaive(t *testing.T) {
 	p := newPrefilter(kws, make([][]int, len(kws)))
 	r := rand.New(rand.NewPCG(1, 2))
 	alphabet := "aAkKeEyYpPiI_tToOnNgGhHxXbB-sScCrR \n"
-	for _, n := range []int{0, 1, 100, 4095, 4096, 4097, 10000, 65537} {
+	for _, n := range []int{0, 1, 100, 1023, 1024, 1025, 4096, 10000, 65537} {
 		b := make([]byte, n)
 		for i := range b {
 			b[i] = alphabet[r.IntN(len(alphabet))]
 		}
 		// Plant keywords across the part boundaries.
-		for k := 1; k < streams && n >= 4096; k++ {
+		for k := 1; k < streams && n >= 1024; k++ {
 			copy(b[n*k/streams-3:], "SeCrEt")
 		}
 		want := naiveHits(string(b), kws)
