@@ -270,7 +270,7 @@ func bech32Polymod(hrp string, data []byte) uint32 {
 // decodeBech32 splits a BIP-173 bech32 string into its lower-cased
 // human-readable part and its 5-bit data values (without the 6-value
 // checksum), checking case, characters and the checksum. It does not enforce
-// BIP-173's 90-character limit (age does not either).
+// BIP-173's 90-character limit (the formats checked are shorter).
 func decodeBech32(s string) (hrp string, data []byte, ok bool) {
 	lower, upper := false, false
 	for i := 0; i < len(s); i++ {
@@ -304,7 +304,7 @@ func decodeBech32(s string) (hrp string, data []byte, ok bool) {
 	return hrp, data[:len(data)-6], true
 }
 
-// convertBits regroups 5-bit values into bytes; as in BIP-173's reference
+// convertBits5to8 regroups 5-bit values into bytes; as in BIP-173's reference
 // decoder, at most 4 bits of zero padding may remain.
 func convertBits5to8(data []byte) ([]byte, bool) {
 	var acc uint32
