@@ -25,7 +25,7 @@ func (e *Engine) ScanChanged(ctx context.Context, data []byte, loc Location, cha
 	}
 	var out []Finding
 	budget := e.opts.MaxDecodedBytes
-	ci := chunkInfo{ownTo: int64(len(data)), decodeCap: &budget, changed: widenRanges(data, changed)}
+	ci := chunkInfo{ownTo: int64(len(data)), decodeCap: &budget, changed: WidenRanges(data, changed)}
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
 	fs, err := e.find(ctx, s, data, loc, ci, 0)
@@ -36,11 +36,14 @@ func (e *Engine) ScanChanged(ctx context.Context, data []byte, loc Location, cha
 	return out, nil
 }
 
-// widenRanges widens ranges to whole lines plus one line before and one
-// after, clipped to data, and merges those that then touch.
-func widenRanges(data []byte, rs []Range) []window {
-	out := make([]window, 0, len(rs))
-	for _, r := range rs {
+// WidenRanges returns the ranges within which ScanChanged reports
+// findings for changed: each widened to whole lines plus one line before and
+// one after, clipped to data, and merged where they then touch. Sources
+// that carry findings over from a previous version use it to tell which
+// findings the changed scan stands for.
+func WidenRanges(data []byte, changed []Range) []Range {
+	out := make([]Range, 0, len(changed))
+	for _, r := range changed {
 		start, end := max(0, min(r.Start, len(data))), max(0, min(r.End, len(data)))
 		if end < start {
 			continue
@@ -61,36 +64,37 @@ func widenRanges(data []byte, rs []Range) []window {
 				end = len(data)
 			}
 		}
-		if n := len(out); n > 0 && start <= out[n-1].end {
-			out[n-1].end = max(out[n-1].end, end)
+		if n := len(out); n > 0 && start <= out[n-1].End {
+			out[n-1].End = max(out[n-1].End, end)
 			continue
 		}
-		out = append(out, window{start, end})
+		out = append(out, Range{start, end})
 	}
 	return out
 }
 
-// overlapsAny reports whether [start, end) overlaps one of the sorted,
-// non-overlapping ranges rs (an empty span counts at its position).
-func overlapsAny(rs []window, start, end int) bool {
+// Overlaps reports whether [start, end) overlaps one of the sorted,
+// non-overlapping ranges rs (an empty span counts at its position): the
+// test ScanChanged applies to findings against WidenRanges.
+func Overlaps(rs []Range, start, end int) bool {
 	// Binary search for the first range ending after start.
 	lo, hi := 0, len(rs)
 	for lo < hi {
 		m := (lo + hi) / 2
-		if rs[m].end <= start {
+		if rs[m].End <= start {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo < len(rs) && rs[lo].start < max(end, start+1)
+	return lo < len(rs) && rs[lo].Start < max(end, start+1)
 }
 
 // keepChanged drops the windows of rule i that overlap no changed range.
-func keepChanged(ws []window, changed []window) []window {
+func keepChanged(ws []window, changed []Range) []window {
 	out := ws[:0]
 	for _, w := range ws {
-		if overlapsAny(changed, w.start, w.end) {
+		if Overlaps(changed, w.start, w.end) {
 			out = append(out, w)
 		}
 	}

@@ -36,10 +36,10 @@ func TestScanChangedIsFilteredScan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wide := widenRanges(f, changed)
+		wide := WidenRanges(f, changed)
 		var want []Finding
 		for _, x := range all {
-			if overlapsAny(wide, int(x.StartOffset), int(x.EndOffset)) {
+			if Overlaps(wide, int(x.StartOffset), int(x.EndOffset)) {
 				want = append(want, x)
 			}
 		}
@@ -94,5 +94,27 @@ func TestScanChangedKeyword(t *testing.T) {
 	end := len(data) - 3
 	if fs, _ := e.ScanChanged(context.Background(), data, Location{Path: "k.go"}, []Range{{end, end + 1}}); len(fs) != 0 {
 		t.Fatalf("findings for an unrelated change: %+v", fs)
+	}
+}
+
+func TestCommitDependent(t *testing.T) {
+	for _, c := range []struct {
+		cfg  string
+		want bool
+	}{
+		{testConfig, false},
+		{testConfig + "\n[[allowlists]]\ncommits = ['abc123']\nregexes = ['x']\ncondition = 'AND'\n", true},
+		{`[[rules]]
+id = "r"
+regex = 'k=(\w+)'
+keywords = ["k="]
+[[rules.allowlists]]
+commits = ['abc123']
+`, true},
+	} {
+		e := newTestEngine(t, c.cfg, Options{})
+		if got := e.CommitDependent(); got != c.want {
+			t.Errorf("CommitDependent() = %v, want %v for\n%s", got, c.want, c.cfg)
+		}
 	}
 }

@@ -246,7 +246,7 @@ func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, c
 		if abs < ci.ownFrom || abs >= ci.ownTo {
 			continue
 		}
-		if ci.changed != nil && !overlapsAny(ci.changed, sg.start, sg.end) {
+		if ci.changed != nil && !Overlaps(ci.changed, sg.start, sg.end) {
 			continue
 		}
 		if *ci.decodeCap <= 0 {

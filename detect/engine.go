@@ -68,6 +68,7 @@ type Engine struct {
 	global     []*allowlist
 	inputAllow []*allowlist // global allowlists that only look at path/commit
 	required   bool         // some rule has requirements
+	commitDep  bool         // some allowlist names commits
 	pool       sync.Pool
 
 	cache     *resultCache
@@ -259,7 +260,13 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 			}
 		}
 	}
+	for _, r := range cfg.Rules {
+		for _, a := range r.Allowlists {
+			e.commitDep = e.commitDep || len(a.Commits) > 0
+		}
+	}
 	for _, a := range cfg.Allowlists {
+		e.commitDep = e.commitDep || len(a.Commits) > 0
 		ca, err := compileAllowlist(a)
 		if err != nil {
 			return nil, fmt.Errorf("global allowlist: %w", err)
@@ -275,6 +282,12 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 	e.pool.New = func() any { return newScratch(n) }
 	return e, nil
 }
+
+// CommitDependent reports whether the same content can give different
+// findings in different commits: some allowlist (global or a rule's) names
+// commits. A source that carries findings from one file version over to
+// the next (git history) must then scan every version whole.
+func (e *Engine) CommitDependent() bool { return e.commitDep }
 
 // Rules returns the engine's rules in configuration order.
 func (e *Engine) Rules() []*rules.Rule {
@@ -398,7 +411,7 @@ type chunkInfo struct {
 	decodeCap *int  // remaining decode budget, shared across chunks
 	// changed, when not nil, restricts regexes and findings to these
 	// ranges of data (see ScanChanged).
-	changed []window
+	changed []Range
 }
 
 // SkipInput reports whether a global allowlist excludes the whole input
@@ -487,7 +500,7 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 		if abs < ci.ownFrom || abs >= ci.ownTo {
 			continue
 		}
-		if ci.changed != nil && !m.rule.requiredByOther && !overlapsAny(ci.changed, m.mStart, m.mEnd) {
+		if ci.changed != nil && !m.rule.requiredByOther && !Overlaps(ci.changed, m.mStart, m.mEnd) {
 			continue
 		}
 		f, ok := e.finish(m, data, loc, &lc, ci)
@@ -507,7 +520,7 @@ func (e *Engine) find(ctx context.Context, s *scratch, data []byte, loc Location
 		if ci.changed != nil {
 			kept := out[:0]
 			for _, f := range out {
-				if overlapsAny(ci.changed, int(f.StartOffset-ci.base), int(f.EndOffset-ci.base)) {
+				if Overlaps(ci.changed, int(f.StartOffset-ci.base), int(f.EndOffset-ci.base)) {
 					kept = append(kept, f)
 				}
 			}

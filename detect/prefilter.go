@@ -173,7 +173,7 @@ const streams = 4
 //
 // With changed (see ScanChanged), hits whose window cannot reach a changed
 // range are passed over.
-func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []window) error {
+func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) error {
 	if p.trans == nil || len(data) == 0 {
 		return nil
 	}
@@ -191,7 +191,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []window) e
 			if err := r.prepare(); err != nil {
 				return err
 			}
-			if changed != nil && !r.requiredByOther && !overlapsAny(changed, start-r.before, end+r.after) {
+			if changed != nil && !r.requiredByOther && !Overlaps(changed, start-r.before, end+r.after) {
 				continue
 			}
 			if r.guard != nil && !r.guard.check(data, start, p.kw[h.kw]) {

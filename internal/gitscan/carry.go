@@ -230,46 +230,6 @@ func backtrackPairs(trace [][]int32, n, m, d, k int) [][2]int32 {
 	return rev
 }
 
-// widenRanges widens changed ranges as detect.Engine.ScanChanged does:
-// to whole lines plus one line before and one after, merging those that
-// then touch.
-func widenRanges(data []byte, rs []detect.Range) []detect.Range {
-	out := make([]detect.Range, 0, len(rs))
-	for _, r := range rs {
-		start, end := max(0, min(r.Start, len(data))), max(0, min(r.End, len(data)))
-		if end < start {
-			continue
-		}
-		for k := 0; k < 2 && start > 0; k++ {
-			if j := bytes.LastIndexByte(data[:start-1], '\n'); j >= 0 {
-				start = j + 1
-			} else {
-				start = 0
-			}
-		}
-		for k := 0; k < 2 && end < len(data); k++ {
-			if j := bytes.IndexByte(data[end:], '\n'); j >= 0 {
-				end += j + 1
-			} else {
-				end = len(data)
-			}
-		}
-		if n := len(out); n > 0 && start <= out[n-1].End {
-			out[n-1].End = max(out[n-1].End, end)
-			continue
-		}
-		out = append(out, detect.Range{Start: start, End: end})
-	}
-	return out
-}
-
-// overlapsAny reports whether [start, end) overlaps one of the sorted
-// ranges rs (an empty span counts at its position), as the engine decides.
-func overlapsAny(rs []detect.Range, start, end int) bool {
-	lo := sort.Search(len(rs), func(i int) bool { return rs[i].End > start })
-	return lo < len(rs) && rs[lo].Start < max(end, start+1)
-}
-
 // carry returns B's findings from A's (prev, in the engine's order) and
 // B's own findings from the changed scan (own, already restricted to the
 // widened ranges): path findings first, then by offset, as Engine.Scan
@@ -294,7 +254,7 @@ func carry(prev, own []detect.Finding, ch *changes, pathRule map[string]bool) []
 				continue // not wholly in bytes B kept
 			}
 			d := int64(b.bOff) - int64(b.aOff)
-			if overlapsAny(ch.widened, int(s+d), int(e+d)) {
+			if detect.Overlaps(ch.widened, int(s+d), int(e+d)) {
 				continue // B's own scan decides
 			}
 			g := f

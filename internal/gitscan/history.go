@@ -295,6 +295,9 @@ func (h *history) run(ctx context.Context) error {
 // one place decides about findings elsewhere (composite rules) or when
 // allowlists depend on the commit.
 func incrementalOK(e *detect.Engine) bool {
+	if e.CommitDependent() {
+		return false
+	}
 	for _, r := range e.Rules() {
 		if len(r.Required) > 0 || r.SkipReport {
 			return false
@@ -609,12 +612,12 @@ func (h *history) scanChanged(ctx context.Context, id int32, cur []byte, base in
 	if len(fs) == 0 && len(prevFs) == 0 {
 		return nil
 	}
-	ch.widened = widenRanges(cur, changed)
+	ch.widened = detect.WidenRanges(cur, changed)
 	// Findings whose span lies outside the widened ranges are carried
 	// over from the previous version instead.
 	kept := fs[:0]
 	for _, f := range fs {
-		if overlapsAny(ch.widened, int(f.StartOffset), int(f.EndOffset)) {
+		if detect.Overlaps(ch.widened, int(f.StartOffset), int(f.EndOffset)) {
 			kept = append(kept, f)
 		}
 	}

@@ -55,7 +55,7 @@ func historyJSON(t *testing.T, dir string, opts Options, config string) (string,
 	t.Helper()
 	cfg, err := rules.Default()
 	if config != "" {
-		cfg, err = rules.Parse("test.toml", []byte(config))
+		cfg, err = rules.LoadBytes("test.toml", []byte(config), ".")
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestHistoryChangedScanMatchesWholeScan(t *testing.T) {
 
 	c := files()
 	c["key.pem"] = pem(-1, 0)
-	r.commit("start", c)
+	start := r.commit("start", c)
 	for i := 0; i < 60; i++ {
 		k := 3 + rnd.Intn(len(lines)-4)
 		switch i % 6 {
@@ -176,6 +176,28 @@ id = "hex-id"
 description = "hex id, no keyword"
 regex = '''\bhex([0-9a-f]{16})\b'''
 `
+	// An allowlist that names a commit makes findings depend on the
+	// commit, not only on the content: the start commit's copy of the
+	// living key is allowed, later copies are not. Carrying findings over
+	// would lose the key; such configs scan every version whole.
+	commitAllow := fmt.Sprintf(`[extend]
+useDefault = true
+
+[[allowlists]]
+description = "the key as first committed"
+condition = "AND"
+commits = ['%s']
+regexes = ['%s']
+`, start, awsKey(1))
+	whole, _ := historyJSON(t, r.dir, Options{AllRefs: true, Workers: 2, wholeBlobs: true}, commitAllow)
+	got, n := historyJSON(t, r.dir, Options{AllRefs: true, Workers: 2}, commitAllow)
+	if n != 0 || got != whole {
+		t.Errorf("commit allowlist: %d items scanned against another version; differs from whole scan:\n%s", n, diffLines(whole, got))
+	}
+	if !strings.Contains(whole, awsKey(1)) {
+		t.Error("commit allowlist: the living key, allowed only in the start commit, is not reported")
+	}
+
 	for _, config := range []string{"", custom} {
 		whole, n := historyJSON(t, r.dir, Options{AllRefs: true, Workers: 2, wholeBlobs: true}, config)
 		if n != 0 {
