@@ -529,6 +529,14 @@ func TestLeadBeforeKeyword(t *testing.T) {
 // TestLeadWindowsSameFindings checks that starting windows at the keyword
 // for rules whose matches start there finds exactly what line windows do.
 func TestLeadWindowsSameFindings(t *testing.T) {
+	sameFindingsWithout(t, "lead windows", func(r *rule) { r.lead = unbounded }, sourceFiles(2<<20, true))
+}
+
+// sameFindingsWithout scans inputs with the default rules as they are and
+// with undo applied to every rule (after it is prepared), fails at the first
+// difference in findings, and returns how many findings it compared.
+func sameFindingsWithout(t *testing.T, what string, undo func(*rule), inputs [][]byte) int {
+	t.Helper()
 	cfg, err := rules.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -537,18 +545,18 @@ func TestLeadWindowsSameFindings(t *testing.T) {
 	b, _ := New(cfg, Options{NoCache: true})
 	for _, r := range b.rules {
 		r.prepare()
-		r.lead = unbounded
+		undo(r)
 	}
 	n := 0
-	for _, f := range sourceFiles(2<<20, true) {
+	for i, f := range inputs {
 		fa, _ := a.Scan(context.Background(), f, Location{Path: "x.go"})
 		fb, _ := b.Scan(context.Background(), f, Location{Path: "x.go"})
 		if len(fa) != len(fb) {
-			t.Fatalf("%d findings with lead windows, %d without", len(fa), len(fb))
+			t.Fatalf("input %d: %d findings with %s, %d without", i, len(fa), what, len(fb))
 		}
-		for i := range fa {
-			if fa[i].RuleID != fb[i].RuleID || fa[i].StartOffset != fb[i].StartOffset {
-				t.Fatalf("finding %d differs: %+v vs %+v", i, fa[i], fb[i])
+		for j := range fa {
+			if fa[j].RuleID != fb[j].RuleID || fa[j].StartOffset != fb[j].StartOffset {
+				t.Fatalf("input %d finding %d differs: %+v vs %+v", i, j, fa[j], fb[j])
 			}
 		}
 		n += len(fa)
@@ -556,6 +564,7 @@ func TestLeadWindowsSameFindings(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no findings to compare")
 	}
+	return n
 }
 
 func TestGitInfoJSON(t *testing.T) {

@@ -27,24 +27,8 @@ func CompileDefault() ([]byte, error) {
 	b.WriteString("\t\tRules: []*Rule{\n")
 	for _, r := range cfg.Rules {
 		b.WriteString("\t\t\t{")
-		str := func(name, v string) {
-			if v != "" {
-				fmt.Fprintf(&b, "%s: %s, ", name, strconv.Quote(v))
-			}
-		}
-		strs := func(name string, v []string) {
-			if len(v) == 0 {
-				return
-			}
-			fmt.Fprintf(&b, "%s: []string{", name)
-			for i, s := range v {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(strconv.Quote(s))
-			}
-			b.WriteString("}, ")
-		}
+		str := func(name, v string) { writeStr(&b, name, v) }
+		strs := func(name string, v []string) { writeStrs(&b, name, v) }
 		str("ID", r.ID)
 		str("Description", r.Description)
 		str("Regex", r.Regex)
@@ -98,25 +82,31 @@ func CompileDefault() ([]byte, error) {
 	return format.Source(b.Bytes())
 }
 
+// writeStr writes a string field unless it is empty.
+func writeStr(b *bytes.Buffer, name, v string) {
+	if v != "" {
+		fmt.Fprintf(b, "%s: %s, ", name, strconv.Quote(v))
+	}
+}
+
+// writeStrs writes a []string field unless it is empty.
+func writeStrs(b *bytes.Buffer, name string, v []string) {
+	if len(v) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "%s: []string{", name)
+	for i, s := range v {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(s))
+	}
+	b.WriteString("}, ")
+}
+
 func writeAllowlist(b *bytes.Buffer, a *Allowlist) {
-	str := func(name, v string) {
-		if v != "" {
-			fmt.Fprintf(b, "%s: %s, ", name, strconv.Quote(v))
-		}
-	}
-	strs := func(name string, v []string) {
-		if len(v) == 0 {
-			return
-		}
-		fmt.Fprintf(b, "%s: []string{", name)
-		for i, s := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Quote(s))
-		}
-		b.WriteString("}, ")
-	}
+	str := func(name, v string) { writeStr(b, name, v) }
+	strs := func(name string, v []string) { writeStrs(b, name, v) }
 	str("Description", a.Description)
 	str("Condition", a.Condition)
 	strs("Paths", a.Paths)
