@@ -197,33 +197,55 @@ func guardsFor(items []*syntax.Regexp, kws []string, depth int) ([]guardBranch, 
 // guardFor finds the anchor in a flattened concatenation and builds the
 // branch's condition.
 func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
-	for i, it := range items {
-		lits, ok := expansions(it, 64)
-		if !ok {
-			continue
-		}
-		inner := false
-		if !allStartWithKeyword(lits, kws) {
-			if len(lits) != 1 || uncapture(it).Op != syntax.OpLiteral || !containsKeyword(lits[0], kws) {
-				continue
-			}
-			inner = true
-		}
-		gb := guardBranch{lits: lits, inner: inner}
-		word := true
-		for _, x := range lits {
-			word = word && isWordByte(x[0])
-		}
-		if c := precede(items, i, word); c.ok {
-			gb.pre, gb.preStart, gb.hasPre = c.set, c.start, true
-		}
-		if lit := uncapture(it); lit.Op == syntax.OpLiteral {
-			gb.post = follow(lit, items[i+1:])
-		}
-		gb.need, gb.needDist, gb.needLine, gb.hasNeed = needAfter(items, i, lits)
-		return gb, true
+	a, ok := findAnchor(items, kws)
+	if !ok {
+		return guardBranch{}, false
 	}
-	return guardBranch{}, false
+	gb := guardBranch{lits: a.lits, inner: a.inner}
+	word := true
+	for _, x := range a.lits {
+		word = word && isWordByte(x[0])
+	}
+	if c := precede(items, a.i, word); c.ok {
+		gb.pre, gb.preStart, gb.hasPre = c.set, c.start, true
+	}
+	if lit := uncapture(items[a.i]); a.n == 1 && lit.Op == syntax.OpLiteral {
+		gb.post = follow(lit, items[a.i+1:])
+	}
+	gb.need, gb.needDist, gb.needLine, gb.hasNeed = needAfter(items, a.i+a.n-1, a.lits)
+	return gb, true
+}
+
+// anchor is items[i:i+n] of a flattened concatenation: elements whose every
+// string (lits) starts with a keyword, or (inner) one literal holding one.
+type anchor struct {
+	i, n  int
+	lits  []string
+	inner bool
+}
+
+// findAnchor returns the first anchor of items. Up to three consecutive
+// elements may form it: p(?:ass|wd) is the anchor of "pass" and "pwd".
+func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
+	for i := range items {
+		for n := 1; n <= 3 && i+n <= len(items); n++ {
+			node := items[i]
+			if n > 1 {
+				node = &syntax.Regexp{Op: syntax.OpConcat, Sub: items[i : i+n]}
+			}
+			lits, ok := expansions(node, 64)
+			if !ok {
+				break
+			}
+			if allStartWithKeyword(lits, kws) {
+				return anchor{i: i, n: n, lits: lits}, true
+			}
+			if n == 1 && len(lits) == 1 && uncapture(node).Op == syntax.OpLiteral && containsKeyword(lits[0], kws) {
+				return anchor{i: i, n: 1, lits: lits, inner: true}, true
+			}
+		}
+	}
+	return anchor{}, false
 }
 
 // needAfter finds, among the elements after the anchor items[i], the first

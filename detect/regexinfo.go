@@ -3,7 +3,6 @@ package detect
 import (
 	"regexp/syntax"
 	"strings"
-	"unicode"
 )
 
 // unbounded marks a regex whose match length has no useful bound.
@@ -161,55 +160,39 @@ func maxNewlines(re *syntax.Regexp) int {
 	return n
 }
 
-// leadBeforeKeyword returns how many bytes a match of re can hold before an
-// occurrence of one of keywords that every match starts with (the regex is
-// a bounded prefix followed by a literal that begins with a keyword), or
+// leadBeforeKeyword returns how many bytes a match of re can hold before
+// the keyword occurrence at its anchor (see guard.go: an element whose
+// every string starts with a keyword, which every match holds), or
 // unbounded when no such bound is known. Windows of such rules can start
 // at the keyword instead of the line's start.
 func leadBeforeKeyword(re *syntax.Regexp, keywords []string) int {
-	lead, found := leadWalk(re, keywords, 0)
-	if !found {
-		return unbounded
+	kws := make([]string, len(keywords))
+	for i, k := range keywords {
+		kws[i] = strings.ToLower(k)
+	}
+	re = uncapture(re)
+	branches := []*syntax.Regexp{re}
+	if re.Op == syntax.OpAlternate {
+		branches = re.Sub
+	}
+	lead := 0
+	for _, br := range branches {
+		items := flatten(br, nil)
+		a, ok := findAnchor(items, kws)
+		if !ok {
+			return unbounded
+		}
+		l := 0
+		for _, it := range items[:a.i] {
+			if l += maxLen(it); l > 64 {
+				return unbounded
+			}
+		}
+		if a.inner {
+			// The keyword lies inside the literal.
+			l += len(a.lits[0])
+		}
+		lead = max(lead, l)
 	}
 	return lead
-}
-
-// leadWalk walks the leading elements of re (through captures and nested
-// concatenations) adding up their lengths until a literal. found says
-// whether that literal starts with a keyword; lead < 0 means give up.
-func leadWalk(re *syntax.Regexp, keywords []string, lead int) (int, bool) {
-	for re.Op == syntax.OpCapture {
-		re = re.Sub[0]
-	}
-	switch re.Op {
-	case syntax.OpConcat:
-		for _, sub := range re.Sub {
-			l, found := leadWalk(sub, keywords, lead)
-			if found || l < 0 {
-				return l, found
-			}
-			lead = l
-		}
-		return lead, false
-	case syntax.OpLiteral:
-		var b strings.Builder
-		for _, r := range re.Rune {
-			if r >= 0x80 {
-				return unbounded, false
-			}
-			b.WriteRune(unicode.ToLower(r))
-		}
-		lit := b.String()
-		for _, k := range keywords {
-			if strings.HasPrefix(lit, strings.ToLower(k)) {
-				return lead, true
-			}
-		}
-		return unbounded, false
-	}
-	n := maxLen(re)
-	if lead += n; lead > 64 {
-		return unbounded, false
-	}
-	return lead, false
 }
