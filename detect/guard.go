@@ -212,16 +212,22 @@ func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 	if lit := uncapture(items[a.i]); a.n == 1 && lit.Op == syntax.OpLiteral {
 		gb.post = follow(lit, items[a.i+1:])
 	}
-	gb.need, gb.needDist, gb.needLine, gb.hasNeed = needAfter(items, a.i+a.n-1, a.lits)
+	gb.need, gb.needDist, gb.needLine, gb.hasNeed = needAfter(items, a.i+a.n-1, a.maxLen)
 	return gb, true
 }
 
 // anchor is items[i:i+n] of a flattened concatenation: elements whose every
 // string (lits) starts with a keyword, or (inner) one literal holding one.
+//
+// With partial set, lits are not the anchor's strings but prefixes of them
+// (every string of the anchor starts with one). maxLen bounds the anchor's
+// strings.
 type anchor struct {
-	i, n  int
-	lits  []string
-	inner bool
+	i, n    int
+	lits    []string
+	inner   bool
+	partial bool
+	maxLen  int
 }
 
 // findAnchor returns the first anchor of items. Up to three consecutive
@@ -235,13 +241,18 @@ func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
 			}
 			lits, ok := expansions(node, 64)
 			if !ok {
+				// Not a finite set of strings: the strings may still all
+				// start with keywords (oracle(?:\+[a-z]{1,20})?).
+				if pre, ok := prefixSet(node, 64); ok && n == 1 && allStartWithKeyword(pre, kws) {
+					return anchor{i: i, n: 1, lits: pre, partial: true, maxLen: maxLen(node)}, true
+				}
 				break
 			}
 			if allStartWithKeyword(lits, kws) {
-				return anchor{i: i, n: n, lits: lits}, true
+				return anchor{i: i, n: n, lits: lits, maxLen: maxLen(node)}, true
 			}
 			if n == 1 && len(lits) == 1 && uncapture(node).Op == syntax.OpLiteral && containsKeyword(lits[0], kws) {
-				return anchor{i: i, n: 1, lits: lits, inner: true}, true
+				return anchor{i: i, n: 1, lits: lits, inner: true, maxLen: maxLen(node)}, true
 			}
 		}
 	}
@@ -251,12 +262,9 @@ func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
 // needAfter finds, among the elements after the anchor items[i], the first
 // one within reach whose every string holds one of a few bytes, and returns
 // those bytes and how far from the anchor's start they can be at most.
-func needAfter(items []*syntax.Regexp, i int, lits []string) (byteSet, int, bool, bool) {
+func needAfter(items []*syntax.Regexp, i int, anchorLen int) (byteSet, int, bool, bool) {
 	const maxDist, maxBytes = 96, 8
-	dist := 0
-	for _, x := range lits {
-		dist = max(dist, len(x))
-	}
+	dist := anchorLen
 	line := true
 	for j := i + 1; j < len(items) && dist <= maxDist; j++ {
 		it := items[j]
@@ -359,6 +367,61 @@ func flatten(re *syntax.Regexp, out []*syntax.Regexp) []*syntax.Regexp {
 		return out
 	}
 	return append(out, re)
+}
+
+// prefixSet returns lower-cased strings one of which every string of re
+// starts with: re's strings when they are few (see expand), else, for a
+// concatenation, the strings of its leading elements up to the first one
+// that has no such set.
+func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
+	if set, ok := expand(re, limit); ok {
+		return set, true
+	}
+	re = uncapture(re)
+	switch re.Op {
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			p, ok := prefixSet(sub, limit)
+			if !ok || len(out)+len(p) > limit {
+				return nil, false
+			}
+			out = append(out, p...)
+		}
+		return out, true
+	case syntax.OpPlus:
+		return prefixSet(re.Sub[0], limit)
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return prefixSet(re.Sub[0], limit)
+		}
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range re.Sub {
+			p, full := expand(sub, limit)
+			if !full {
+				var ok bool
+				if p, ok = prefixSet(sub, limit); !ok {
+					break
+				}
+			}
+			if len(out)*len(p) > limit {
+				break
+			}
+			next := make([]string, 0, len(out)*len(p))
+			for _, a := range out {
+				for _, b := range p {
+					next = append(next, a+b)
+				}
+			}
+			out = next
+			if !full {
+				break
+			}
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 // expansions returns every string re can match, lower-cased, when there are
