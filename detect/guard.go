@@ -60,8 +60,8 @@ type guardBranch struct {
 // maxGuardPost bounds the bytes a guard checks after a hit.
 const maxGuardPost = 32
 
-// check reports whether a hit of keyword kw at data[s:e] could be the start
-// of a match's anchor.
+// check reports whether a hit of keyword kw starting at data[s] could be
+// where a match holds its anchor.
 func (g *guard) check(data []byte, s int, kw string) bool {
 	for i := range g.branches {
 		if g.branches[i].check(data, s, kw) {
@@ -117,7 +117,7 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 	if b.hasNeed {
 		from := end
 		end := s + b.needDist
-		if end > len(data) {
+		if end > len(data) || from > end {
 			return true // the data ends first: let the regex decide
 		}
 		for _, c := range data[from:end] {
