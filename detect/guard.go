@@ -380,15 +380,7 @@ func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
 	re = uncapture(re)
 	switch re.Op {
 	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			p, ok := prefixSet(sub, limit)
-			if !ok || len(out)+len(p) > limit {
-				return nil, false
-			}
-			out = append(out, p...)
-		}
-		return out, true
+		return union(re.Sub, limit, prefixSet)
 	case syntax.OpPlus:
 		return prefixSet(re.Sub[0], limit)
 	case syntax.OpRepeat:
@@ -422,6 +414,20 @@ func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
 		return out, true
 	}
 	return nil, false
+}
+
+// union is the union of f's sets for the branches of an alternation, or
+// false when a branch has none or there are more than limit strings.
+func union(subs []*syntax.Regexp, limit int, f func(*syntax.Regexp, int) ([]string, bool)) ([]string, bool) {
+	var out []string
+	for _, sub := range subs {
+		set, ok := f(sub, limit)
+		if !ok || len(out)+len(set) > limit {
+			return nil, false
+		}
+		out = append(out, set...)
+	}
+	return out, true
 }
 
 // expansions returns every string re can match, lower-cased, when there are
@@ -484,15 +490,7 @@ func expand(re *syntax.Regexp, limit int) ([]string, bool) {
 		}
 		return append(sub, ""), true
 	case syntax.OpAlternate:
-		var out []string
-		for _, s := range re.Sub {
-			sub, ok := expand(s, limit)
-			if !ok || len(out)+len(sub) > limit {
-				return nil, false
-			}
-			out = append(out, sub...)
-		}
-		return out, true
+		return union(re.Sub, limit, expand)
 	case syntax.OpConcat:
 		out := []string{""}
 		for _, s := range re.Sub {
