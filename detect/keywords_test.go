@@ -32,9 +32,6 @@ var keywordCoverageTodo = map[string]string{
 	// A short name joined to the next word with no separator
 	// (camelCase), which the regexes take through [\w.-]{0,20} while the
 	// keywords are the name with a separator ("cf_", "b2_", "yc_").
-	"oracle-oci-auth-token":             "oci then word bytes then auth_token (ociUserAuthToken)",
-	"oracle-oci-customer-secret-key":    "oci then word bytes then secret (ociSecret)",
-	"ibm-cloud-api-key":                 "ic_ then other word bytes then api_key",
 	"digitalocean-spaces-secret-key":    "spaces then secret with no separator (spacesSecret)",
 	"backblaze-b2-application-key":      "b2 then a word (b2ApplicationKey, b2Key)",
 	"yandex-cloud-static-key-secret":    "yc then a word (ycSecret, ycKey)",
