@@ -32,14 +32,8 @@ var keywordCoverageTodo = map[string]string{
 	// A short name joined to the next word with no separator
 	// (camelCase), which the regexes take through [\w.-]{0,20} while the
 	// keywords are the name with a separator ("cf_", "b2_", "yc_").
-	"digitalocean-spaces-secret-key":    "spaces then secret with no separator (spacesSecret)",
-	"backblaze-b2-application-key":      "b2 then a word (b2ApplicationKey, b2Key)",
-	"yandex-cloud-static-key-secret":    "yc then a word (ycSecret, ycKey)",
-	"aws-ses-smtp-password":             "ses then a word (sesPassword, sesSecret)",
 	"wise-api-token":                    "wise then word bytes (wiseAccessToken)",
 	"azure-container-registry-password": "acr then a word (acrPwd, acrAdminPassword); azurecontainerregistry",
-	// batch[\w.-]{0,5}account: batch.account, batch_svc_account.
-	"azure-batch-account-key": "batch.account, and other bytes between batch and account",
 }
 
 // TestKeywordsCoverRegexSpellings checks the default rules for spellings
