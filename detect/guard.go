@@ -294,11 +294,9 @@ func requiredBytes(re *syntax.Regexp) (byteSet, bool) {
 	case syntax.OpCharClass:
 		s.addClass(re.Rune)
 		return s, !s.high()
-	case syntax.OpPlus:
-		return requiredBytes(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return requiredBytes(re.Sub[0])
+	case syntax.OpPlus, syntax.OpRepeat:
+		if sub := required(re); sub != nil {
+			return requiredBytes(sub)
 		}
 	case syntax.OpConcat:
 		best, found := s, false
@@ -381,11 +379,9 @@ func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
 	switch re.Op {
 	case syntax.OpAlternate:
 		return union(re.Sub, limit, prefixSet)
-	case syntax.OpPlus:
-		return prefixSet(re.Sub[0], limit)
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return prefixSet(re.Sub[0], limit)
+	case syntax.OpPlus, syntax.OpRepeat:
+		if sub := required(re); sub != nil {
+			return prefixSet(sub, limit)
 		}
 	case syntax.OpConcat:
 		out := []string{""}
@@ -397,14 +393,9 @@ func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
 					break
 				}
 			}
-			if len(out)*len(p) > limit {
+			next, ok := cross(out, p, limit)
+			if !ok {
 				break
-			}
-			next := make([]string, 0, len(out)*len(p))
-			for _, a := range out {
-				for _, b := range p {
-					next = append(next, a+b)
-				}
 			}
 			out = next
 			if !full {
@@ -414,6 +405,33 @@ func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
 		return out, true
 	}
 	return nil, false
+}
+
+// required returns the repeated element of a repetition that must occur
+// at least once (x+, x{n,} with n >= 1), or nil.
+func required(re *syntax.Regexp) *syntax.Regexp {
+	if re.Op == syntax.OpPlus || re.Op == syntax.OpRepeat && re.Min >= 1 {
+		return re.Sub[0]
+	}
+	return nil
+}
+
+// cross returns every a+b for a in as and b in bs, or false when there
+// would be more than limit strings or one longer than 64 bytes.
+func cross(as, bs []string, limit int) ([]string, bool) {
+	if len(as)*len(bs) > limit {
+		return nil, false
+	}
+	out := make([]string, 0, len(as)*len(bs))
+	for _, a := range as {
+		for _, b := range bs {
+			if len(a)+len(b) > 64 {
+				return nil, false
+			}
+			out = append(out, a+b)
+		}
+	}
+	return out, true
 }
 
 // union is the union of f's sets for the branches of an alternation, or
@@ -495,19 +513,12 @@ func expand(re *syntax.Regexp, limit int) ([]string, bool) {
 		out := []string{""}
 		for _, s := range re.Sub {
 			sub, ok := expand(s, limit)
-			if !ok || len(out)*len(sub) > limit {
+			if !ok {
 				return nil, false
 			}
-			next := make([]string, 0, len(out)*len(sub))
-			for _, a := range out {
-				for _, b := range sub {
-					if len(a)+len(b) > 64 {
-						return nil, false
-					}
-					next = append(next, a+b)
-				}
+			if out, ok = cross(out, sub, limit); !ok {
+				return nil, false
 			}
-			out = next
 		}
 		return out, true
 	}
@@ -602,19 +613,12 @@ func lastByte(re *syntax.Regexp, word bool) cond {
 		c := cond{ok: true}
 		c.set.addRune(re.Rune[len(re.Rune)-1], re.Flags&syntax.FoldCase != 0)
 		return c
-	case syntax.OpCharClass:
-		c := cond{ok: true}
-		c.set.addClass(re.Rune)
-		return c
-	case syntax.OpAnyCharNotNL:
-		c := cond{ok: true}
-		c.set.addClass([]rune{0, '\n' - 1, '\n' + 1, unicode.MaxRune})
-		return c
-	case syntax.OpPlus:
-		return lastByte(re.Sub[0], word)
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return lastByte(re.Sub[0], word)
+	case syntax.OpCharClass, syntax.OpAnyCharNotNL:
+		set, _ := oneByte(re)
+		return cond{set: set, ok: true}
+	case syntax.OpPlus, syntax.OpRepeat:
+		if sub := required(re); sub != nil {
+			return lastByte(sub, word)
 		}
 	case syntax.OpConcat:
 		items := flatten(re, nil)

@@ -302,11 +302,6 @@ func incrementalOK(e *detect.Engine) bool {
 		if len(r.Required) > 0 || r.SkipReport {
 			return false
 		}
-		for _, a := range r.Allowlists {
-			if len(a.Commits) > 0 {
-				return false
-			}
-		}
 	}
 	return true
 }
