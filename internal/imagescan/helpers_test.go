@@ -366,10 +366,8 @@ func uncompressed(t testing.TB, l v1.Layer) []byte {
 	return data
 }
 
-// dockerSaveFiles returns the files of a legacy `docker save` of img tagged
-// tag: <id>/layer.tar (uncompressed), <config>.json, manifest.json and
-// repositories. manifestFirst puts manifest.json first.
-func dockerSaveFiles(t testing.TB, img v1.Image, tag string, manifestFirst bool) []tarFile {
+// imageParts returns img's raw config, its name and its layers.
+func imageParts(t testing.TB, img v1.Image) ([]byte, v1.Hash, []v1.Layer) {
 	t.Helper()
 	cfg, err := img.RawConfigFile()
 	if err != nil {
@@ -383,6 +381,15 @@ func dockerSaveFiles(t testing.TB, img v1.Image, tag string, manifestFirst bool)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg, cfgName, layers
+}
+
+// dockerSaveFiles returns the files of a legacy `docker save` of img tagged
+// tag: <id>/layer.tar (uncompressed), <config>.json, manifest.json and
+// repositories. manifestFirst puts manifest.json first.
+func dockerSaveFiles(t testing.TB, img v1.Image, tag string, manifestFirst bool) []tarFile {
+	t.Helper()
+	cfg, cfgName, layers := imageParts(t, img)
 	var files []tarFile
 	var lpaths []string
 	for i, l := range layers {
@@ -404,18 +411,7 @@ func dockerSaveFiles(t testing.TB, img v1.Image, tag string, manifestFirst bool)
 // layout with uncompressed layers plus manifest.json.
 func docker25Files(t testing.TB, img v1.Image, tag string) []tarFile {
 	t.Helper()
-	cfg, err := img.RawConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfgName, err := img.ConfigName()
-	if err != nil {
-		t.Fatal(err)
-	}
-	layers, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, cfgName, layers := imageParts(t, img)
 	files := []tarFile{{name: "blobs/sha256/" + cfgName.Hex, data: cfg}}
 	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1,
 		Config: v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(cfg)), Digest: cfgName}}
