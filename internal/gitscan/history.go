@@ -45,16 +45,6 @@ type Options struct {
 	// (default 8 MiB).
 	CacheBytes int64
 
-	// WholeVersions scans every file version whole. By default a version
-	// stored as a delta of another version of the same path is scanned
-	// only where it differs, and takes the other version's findings
-	// elsewhere. That is wrong when findings depend on the commit:
-	// rules' allowlists with commits and composite rules are detected
-	// here, but a global allowlist that mixes commits with regexes or stop
-	// words is not visible through the engine: callers whose
-	// configuration has one must set this.
-	WholeVersions bool
-
 	// wholeBlobs scans every file version whole (for tests).
 	wholeBlobs bool
 	// lineDiff diffs versions by lines even where a delta tells (for
@@ -272,7 +262,7 @@ func (h *history) run(ctx context.Context) error {
 	// cache).
 	h.seen = nil
 	h.ps.cache.reset()
-	h.incremental = !h.opts.wholeBlobs && !h.opts.WholeVersions && incrementalOK(h.sc.Engine)
+	h.incremental = !h.opts.wholeBlobs && incrementalOK(h.sc.Engine)
 	h.pathRule = map[string]bool{}
 	for _, r := range h.sc.Engine.Rules() {
 		if r.Path != "" && r.Regex == "" {

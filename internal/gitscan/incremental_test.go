@@ -301,13 +301,13 @@ func TestHistoryCommitAllowlistsScanWhole(t *testing.T) {
 	if _, n := historyJSON(t, r.dir, Options{AllRefs: true}, ruleAllow); n != 0 {
 		t.Errorf("rule allowlist with commits: %d items scanned against another version, want 0", n)
 	}
-	// A global one mixing commits with regexes is not visible through the
-	// engine: WholeVersions is for it.
+	// So does a global one mixing commits with regexes
+	// (Engine.CommitDependent).
 	globalAllow := testRules + "\n[allowlist]\ncommits = [\"" + first + "\"]\nregexes = ['''nothing-matches-this''']\n"
 	whole, _ := historyJSON(t, r.dir, Options{AllRefs: true, wholeBlobs: true}, globalAllow)
-	got, n := historyJSON(t, r.dir, Options{AllRefs: true, WholeVersions: true}, globalAllow)
+	got, n := historyJSON(t, r.dir, Options{AllRefs: true}, globalAllow)
 	if n != 0 || got != whole {
-		t.Errorf("WholeVersions: %d items scanned against another version, results equal: %v", n, got == whole)
+		t.Errorf("global allowlist with commits: %d items scanned against another version, results equal: %v", n, got == whole)
 	}
 }
 
