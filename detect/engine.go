@@ -543,8 +543,6 @@ type match struct {
 	rule         *rule
 	mStart, mEnd int // whole match, offsets in data
 	sStart, sEnd int // secret
-	dropped      bool
-	entropy      float64
 }
 
 // candidate turns a regex match (offsets relative to base) into a match.

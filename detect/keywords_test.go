@@ -148,10 +148,9 @@ func TestKeywordFreeMatch(t *testing.T) {
 // gives the state after a byte, and a state is hit when the bytes read so
 // far end with a keyword.
 type kwAutomaton struct {
-	next  [][256]int
-	hit   []bool
-	inKw  [256]bool // bytes (lower-cased) that occur in some keyword
-	start int
+	next [][256]int
+	hit  []bool
+	inKw [256]bool // bytes (lower-cased) that occur in some keyword
 }
 
 func newKwAutomaton(keywords []string) *kwAutomaton {

@@ -154,17 +154,6 @@ type stackFrame struct {
 	found []itemFindings
 }
 
-// ancestor returns the content of object node if it is on the reader's
-// stack (an ancestor of the object being visited, or that object).
-func (r *objReader) ancestor(node int32) ([]byte, bool) {
-	for i := len(r.stack) - 1; i >= 0; i-- {
-		if r.stack[i].node == node {
-			return r.stack[i].data, r.stack[i].data != nil
-		}
-	}
-	return nil, false
-}
-
 // isLeafWanted reports whether object i is wanted and has no children
 // (so it need not be decoded if too large).
 func (fp *forestPlan) isLeafWanted(i int32) bool { return fp.wanted[i] >= 0 && fp.child[i] < 0 }
