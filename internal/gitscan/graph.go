@@ -142,10 +142,7 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 	// Commits reachable from excluded ones: walked first, kept only as
 	// diff bases.
 	excluded := map[plumbing.Hash]bool{}
-	var stack []plumbing.Hash
-	for _, h := range sel.exclude {
-		stack = append(stack, h)
-	}
+	stack := append([]plumbing.Hash(nil), sel.exclude...)
 	for len(stack) > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, err

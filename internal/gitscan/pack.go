@@ -78,20 +78,20 @@ func openPack(fs billy.Filesystem, h plumbing.Hash, lazy bool) (*pack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pack %s: %w", h, err)
 	}
+	// The index is mapped when it can be, read whole otherwise.
 	var raw, mapped []byte
-	if ist, err := fs.Stat(base + ".idx"); err == nil && ist.Size() > 0 && ist.Size() < 1<<40 {
+	ist, serr := fs.Stat(base + ".idx")
+	sized := serr == nil && ist.Size() > 0 && ist.Size() < 1<<40
+	if sized {
 		mapped = mapFile(fs, base+".idx", ist.Size())
 	}
-	if mapped != nil {
+	switch {
+	case mapped != nil:
 		raw = mapped
-	} else if ist, err := fs.Stat(base + ".idx"); err == nil && ist.Size() > 0 && ist.Size() < 1<<40 {
+	case sized:
 		raw = make([]byte, ist.Size())
 		_, err = io.ReadFull(idxf, raw)
-		if err != nil {
-			idxf.Close()
-			return nil, fmt.Errorf("pack index %s.idx: %w", base, err)
-		}
-	} else {
+	default:
 		raw, err = io.ReadAll(idxf)
 	}
 	idxf.Close()
