@@ -6,8 +6,9 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/leakhound/leakhound/internal/corpus"
@@ -113,7 +114,11 @@ func BenchmarkGoSourceFirst100(b *testing.B) {
 // goSources reads about 40 MB of Go's own sources (see BenchmarkGoSource).
 func goSources(b *testing.B) [][]byte {
 	b.Helper()
-	root := filepath.Join(runtime.GOROOT(), "src")
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		b.Skip("go env GOROOT:", err)
+	}
+	root := filepath.Join(strings.TrimSpace(string(out)), "src")
 	var files [][]byte
 	for _, d := range []string{"net", "crypto", "go", "cmd/compile"} {
 		filepath.WalkDir(filepath.Join(root, d), func(p string, de fs.DirEntry, err error) error {
