@@ -36,9 +36,10 @@ type Options struct {
 
 // job is one file to scan.
 type job struct {
-	path string // filesystem path
-	name string // reported path
-	size int64
+	path    string // filesystem path
+	name    string // reported path
+	size    int64  // -1: not known yet
+	regular bool   // a regular file (not a pipe or device given as a root)
 }
 
 // Walk scans every file under roots. A root may be a file. Problems with
@@ -60,8 +61,9 @@ func Walk(ctx context.Context, roots []string, opts Options, sc *scan.Scanner) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf scan.FileBuffer
 			for j := range jobs {
-				scanFile(ctx, j, sc)
+				scanFile(ctx, j, sc, &buf)
 			}
 		}()
 	}
@@ -88,13 +90,19 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-func scanFile(ctx context.Context, j job, sc *scan.Scanner) {
+func scanFile(ctx context.Context, j job, sc *scan.Scanner, buf *scan.FileBuffer) {
 	if ctx.Err() != nil {
 		return
 	}
 	loc := detect.Location{Source: detect.SourceFile, Path: j.name}
 	if sc.Opts.MaxFileSize > 0 && j.size > sc.Opts.MaxFileSize {
 		sc.Stats.SkipItem(scan.SkipTooLarge, j.name)
+		return
+	}
+	if j.regular {
+		if err := sc.ScanFile(ctx, loc, j.path, buf); err != nil && ctx.Err() == nil {
+			sc.Stats.Error(scan.SkipUnreadable, fmt.Errorf("%s: %w", j.name, unwrapPathErr(errors.Unwrap(err))))
+		}
 		return
 	}
 	f, err := os.Open(j.path)
@@ -123,7 +131,7 @@ func (w *walker) root(ctx context.Context, root string) error {
 		return fmt.Errorf("scan path %s: %w", root, unwrapPathErr(err))
 	}
 	if !st.IsDir() {
-		return w.send(ctx, job{path: root, name: filepath.ToSlash(filepath.Clean(root)), size: st.Size()})
+		return w.send(ctx, job{path: root, name: filepath.ToSlash(filepath.Clean(root)), size: st.Size(), regular: st.Mode().IsRegular()})
 	}
 	var ign []gitignore.Pattern
 	if w.opts.Gitignore {
@@ -207,12 +215,9 @@ func (w *walker) dir(ctx context.Context, path, name string, rel []string, ign [
 			w.sc.Stats.SkipItem("not a regular file", n)
 			continue
 		}
-		info, err := os.Stat(p)
-		if err != nil {
-			w.sc.Stats.Error(scan.SkipUnreadable, fmt.Errorf("%s: %w", n, unwrapPathErr(err)))
-			continue
-		}
-		if err := w.send(ctx, job{path: p, name: n, size: info.Size()}); err != nil {
+		// The worker learns the size when it reads the file: a stat here
+		// would be one more system call per file.
+		if err := w.send(ctx, job{path: p, name: n, size: -1, regular: true}); err != nil {
 			return err
 		}
 	}
