@@ -55,6 +55,18 @@ type guardBranch struct {
 	needDist int
 	needLine bool
 	hasNeed  bool
+	// before is the same for the elements before the anchor: every match
+	// holds one of before[i].set within before[i].dist bytes before the
+	// anchor's start (the "<" of <db-password>, say).
+	before []need
+}
+
+// need is a set of bytes one of which every match holds within dist bytes
+// of a point; line says that stretch cannot hold a newline.
+type need struct {
+	set  byteSet
+	dist int
+	line bool
 }
 
 // maxGuardPost bounds the bytes a guard checks after a hit.
@@ -111,6 +123,26 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 			break
 		}
 		if !set.has(data[p]) {
+			return false
+		}
+	}
+	for k := range b.before {
+		nd := &b.before[k]
+		if s < nd.dist {
+			break // the data starts first: let the regex decide
+		}
+		ok := false
+		for i := s - 1; i >= s-nd.dist; i-- {
+			c := data[i]
+			if nd.set.has(c) {
+				ok = true
+				break
+			}
+			if c == '\n' && nd.line {
+				break
+			}
+		}
+		if !ok {
 			return false
 		}
 	}
@@ -213,7 +245,30 @@ func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 		gb.post = follow(lit, items[a.i+1:])
 	}
 	gb.need, gb.needDist, gb.needLine, gb.hasNeed = needAfter(items, a.i+a.n-1, a.maxLen)
+	gb.before = needBefore(items, a.i)
 	return gb, true
+}
+
+// needBefore is needAfter for the elements before the anchor items[i]:
+// those, going back, whose every string holds one of a few bytes, and how
+// far before the anchor's start such a byte can be at most.
+func needBefore(items []*syntax.Regexp, i int) []need {
+	const maxDist, maxBytes = 96, 8
+	var out []need
+	dist := 0
+	line := true
+	for j := i - 1; j >= 0 && dist <= maxDist; j-- {
+		it := items[j]
+		n := maxLen(it)
+		if canMatchNewline(it) {
+			line = false
+		}
+		if set, ok := requiredBytes(it); ok && set.count() <= maxBytes && dist+n <= maxDist {
+			out = append(out, need{set, dist + n, line})
+		}
+		dist += n
+	}
+	return out
 }
 
 // anchor is items[i:i+n] of a flattened concatenation: elements whose every

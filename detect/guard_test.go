@@ -57,6 +57,14 @@ func TestGuardHits(t *testing.T) {
 		{`\bovh_key=(\w+)|(?i:\[ovh-[a-z]{2,3}\])`, []string{"ovh"}, "x MOVHU R1", "ovh", false},
 		{`\bovh_key=(\w+)|(?i:\[ovh-[a-z]{2,3}\])`, []string{"ovh"}, "x [OVH-eu]", "ovh", true},
 		{`\bovh_key=(\w+)|(?i:\[ovh-[a-z]{2,3}\])`, []string{"ovh"}, "x ovh_key=1", "ovh", true},
+		// A byte the match needs before the anchor, on the same line.
+		{`<(?:[\w-]{0,30}[:_.-])?(?i:password)>`, []string{"password"}, "db_password = 1", "password", false},
+		{`<(?:[\w-]{0,30}[:_.-])?(?i:password)>`, []string{"password"}, "x <db_password>", "password", true},
+		{`<(?:[\w-]{0,30}[:_.-])?(?i:password)>`, []string{"password"}, strings.Repeat("z", 40) + "<\ndb_password>", "password", false},
+		{`<(?:[\w-]{0,30}[:_.-])?(?i:password)>`, []string{"password"}, "<x-" + strings.Repeat("y", 40) + "_password>", "password", false},
+		// Every such byte is needed: "client" before "secret", and "<".
+		{`<(?i:client[_-]?secret)>`, []string{"secret"}, "CLIENT_SECRET=1", "secret", false},
+		{`<(?i:client[_-]?secret)>`, []string{"secret"}, "<client_secret>", "secret", true},
 		// Data that ends inside the checked bytes is left to the regex.
 		{`\b(pat[A-Za-z0-9]{14}\.)`, []string{"pat"}, "patAbC", "pat", true},
 	}
