@@ -2,10 +2,12 @@ package gitscan
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -31,6 +33,113 @@ func (r *objReader) commit(h plumbing.Hash) (*commitData, error) {
 		return nil, fmt.Errorf("%w: %s is a %s, not a commit", errCorrupt, h, typ)
 	}
 	return parseCommit(data)
+}
+
+// commitHeader is what the graph walk needs of a commit: its tree, its
+// parents and its committer time (Unix seconds).
+type commitHeader struct {
+	tree      plumbing.Hash
+	parents   []plumbing.Hash
+	committed int64
+}
+
+// commitHeader reads commit h for the graph walk. Parents are appended
+// to slab (returned grown), so that a walk does not allocate a slice per
+// commit; c.parents is a full slice expression of it.
+func (r *objReader) commitHeader(h plumbing.Hash, slab []plumbing.Hash) (commitHeader, []plumbing.Hash, error) {
+	r.reuseWhole = true
+	typ, data, err := r.get(h, 0)
+	r.reuseWhole = false
+	if err != nil {
+		return commitHeader{}, slab, err
+	}
+	if typ != plumbing.CommitObject {
+		return commitHeader{}, slab, fmt.Errorf("%w: %s is a %s, not a commit", errCorrupt, h, typ)
+	}
+	return parseCommitHeader(data, slab)
+}
+
+// zeroUnix is the Unix time of the zero time.Time, which parseSignature
+// returns for a signature without a readable time.
+var zeroUnix = time.Time{}.Unix()
+
+// parseCommitHeader parses the headers of a commit as parseCommit does,
+// keeping only the tree, the parents and the committer time, without
+// allocating (the parents go to slab, see commitHeader).
+func parseCommitHeader(b []byte, slab []plumbing.Hash) (commitHeader, []plumbing.Hash, error) {
+	var c commitHeader
+	c.committed = zeroUnix
+	sawTree := false
+	start := len(slab)
+	for len(b) > 0 {
+		nl := bytes.IndexByte(b, '\n')
+		var line []byte
+		if nl < 0 {
+			line, b = b, nil
+		} else {
+			line, b = b[:nl], b[nl+1:]
+		}
+		if len(line) == 0 {
+			break
+		}
+		key, val, _ := bytes.Cut(line, []byte{' '})
+		switch string(key) {
+		case "tree":
+			h, ok := parseHashBytes(val)
+			if !ok {
+				return c, slab[:start], fmt.Errorf("%w: bad tree line in commit", errCorrupt)
+			}
+			c.tree, sawTree = h, true
+		case "parent":
+			h, ok := parseHashBytes(val)
+			if !ok {
+				return c, slab[:start], fmt.Errorf("%w: bad parent line in commit", errCorrupt)
+			}
+			slab = append(slab, h)
+		case "committer":
+			c.committed = signatureUnix(val)
+		}
+	}
+	if !sawTree {
+		return c, slab[:start], fmt.Errorf("%w: commit without a tree", errCorrupt)
+	}
+	c.parents = slab[start:len(slab):len(slab)]
+	return c, slab, nil
+}
+
+// parseHashBytes is parseHash without allocating.
+func parseHashBytes(b []byte) (plumbing.Hash, bool) {
+	var h plumbing.Hash
+	if len(b) != 40 {
+		return h, false
+	}
+	if _, err := hex.Decode(h[:], b); err != nil {
+		return plumbing.ZeroHash, false
+	}
+	return h, true
+}
+
+// signatureUnix returns the time of a signature "Name <email> 1700000000
+// +0100" in Unix seconds, as parseSignature reads it.
+func signatureUnix(s []byte) int64 {
+	lt := bytes.LastIndexByte(s, '<')
+	gt := bytes.LastIndexByte(s, '>')
+	if lt < 0 || gt < lt {
+		return zeroUnix
+	}
+	rest := bytes.TrimLeftFunc(s[gt+1:], unicode.IsSpace)
+	end := bytes.IndexFunc(rest, unicode.IsSpace)
+	if end >= 0 {
+		rest = rest[:end]
+	}
+	if len(rest) == 0 {
+		return zeroUnix
+	}
+	sec, err := strconv.ParseInt(string(rest), 10, 64)
+	if err != nil {
+		return zeroUnix
+	}
+	return sec
 }
 
 // parseCommit parses a commit object's headers and message.

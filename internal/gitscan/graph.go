@@ -36,7 +36,6 @@ type node struct {
 // parents before children.
 type graph struct {
 	nodes []node
-	index map[plumbing.Hash]int32
 	// truncated is set when a parent is missing because the clone is
 	// shallow.
 	truncated bool
@@ -126,6 +125,11 @@ type selection struct {
 // ready, when not nil, is told of each commit as soon as its parents are
 // read, with its index in the order commits are read (see
 // graph.readOrder) and its parents' trees (the slice is reused).
+//
+// Commits are read newest first by committer date, as git rev-list does
+// (a merge's parents are read together, so that side branches are read,
+// and diffed, next to the commits of the same time, whose trees they
+// share); the topological order is then computed on the commits in memory.
 func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, sel selection, ready func(idx int32, n *node, parentTrees []plumbing.Hash)) (*graph, error) {
 	// Commits lie together in packs, newest first: read them through a
 	// window.
@@ -137,7 +141,8 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 			shallow[h] = true
 		}
 	}
-	g := &graph{index: map[plumbing.Hash]int32{}}
+	g := &graph{}
+	var slab []plumbing.Hash // parents of the commits read (see commitHeader)
 
 	// Commits reachable from excluded ones: walked first, kept only as
 	// diff bases.
@@ -153,7 +158,8 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 			continue
 		}
 		excluded[h] = true
-		c, err := or.commit(h)
+		c, s, err := or.commitHeader(h, slab[:0])
+		slab = s
 		if err != nil {
 			continue
 		}
@@ -161,50 +167,37 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 			stack = append(stack, c.parents...)
 		}
 	}
+	slab = nil
 
-	// Depth-first post-order walk from the tips: a commit is appended
-	// after all its parents, so the order is topological, oldest first.
-	type frame struct {
-		idx     int32
-		parents []plumbing.Hash
-		next    int
-	}
-	visiting := map[plumbing.Hash]bool{}
-	var frames []frame
-	read := map[plumbing.Hash]int32{} // commits read: index in g.nodes
-	var trees []plumbing.Hash
-	// readyNode tells ready of node idx, whose parents are all read.
-	readyNode := func(idx int32, parents []plumbing.Hash) {
-		trees = trees[:0]
-		for _, p := range parents {
-			if pi, ok := read[p]; ok {
-				trees = append(trees, g.nodes[pi].tree)
-			}
+	// Read every commit reachable from the tips, newest first. nodes are
+	// in read order; walks[i] are the parents the walk follows from
+	// nodes[i]; at maps a commit read to its index in nodes, or to
+	// -1-i for the i-th unreadable one (fails).
+	var nodes []node
+	var walks [][]plumbing.Hash
+	at := map[plumbing.Hash]int32{}
+	var fails []error
+	var queue commitQueue
+	read := func(h plumbing.Hash) int32 {
+		if i, ok := at[h]; ok {
+			return i
 		}
-		ready(idx, &g.nodes[idx], trees)
-	}
-	// visit reads commit h and pushes it; it returns false if h is
-	// already in the graph, being visited, or unreadable.
-	visit := func(h plumbing.Hash, from string) bool {
-		if _, ok := g.index[h]; ok || visiting[h] {
-			return false
+		if len(slab) == cap(slab) {
+			slab = make([]plumbing.Hash, 0, 4096)
 		}
-		c, err := or.commit(h)
+		c, s, err := or.commitHeader(h, slab)
+		slab = s
 		if err != nil {
-			reason := SkipCorruptObject
-			if errors.Is(err, plumbing.ErrObjectNotFound) {
-				reason = SkipMissingObject
-			}
-			st.Error(reason, fmt.Errorf("%s: commit %s: %w", from, h, err))
-			visiting[h] = true // report once
-			return false
+			at[h] = -1 - int32(len(fails))
+			fails = append(fails, err)
+			return -1
 		}
-		visiting[h] = true
-		n := node{hash: h, tree: c.tree, when: c.committed.Unix(), include: !excluded[h]}
-		if n.include && !sel.since.IsZero() && c.committed.Before(sel.since) {
+		n := node{hash: h, tree: c.tree, when: c.committed, include: !excluded[h]}
+		committed := time.Unix(c.committed, 0)
+		if n.include && !sel.since.IsZero() && committed.Before(sel.since) {
 			n.include = false
 		}
-		if n.include && !sel.until.IsZero() && c.committed.After(sel.until) {
+		if n.include && !sel.until.IsZero() && committed.After(sel.until) {
 			n.include = false
 		}
 		var parents []plumbing.Hash
@@ -218,80 +211,147 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 		default:
 			parents = c.parents
 		}
-		g.nodes = append(g.nodes, n)
-		// The index is set when the node is finished; until then
-		// visiting guards against cycles in corrupt graphs.
-		idx := int32(len(g.nodes) - 1)
-		frames = append(frames, frame{idx: idx, parents: parents})
-		if ready != nil {
-			read[h] = idx
-			if len(parents) == 0 {
-				readyNode(idx, nil)
-			}
-		}
-		return true
+		i := int32(len(nodes))
+		nodes = append(nodes, n)
+		walks = append(walks, parents)
+		at[h] = i
+		queue.push(nodes, i)
+		return i
 	}
-	// Nodes are appended on visit; order records the post-order.
-	var order []int32
-	for _, t := range sel.tips {
+	type peeled struct {
+		hash plumbing.Hash
+		ok   bool
+		err  error
+	}
+	tips := make([]peeled, len(sel.tips))
+	for ti, t := range sel.tips {
 		h, ok, err := or.peel(t.hash)
-		if err != nil {
-			reason := SkipBadRef
-			if errors.Is(err, plumbing.ErrObjectNotFound) {
-				reason = SkipMissingObject
-			}
-			st.Error(reason, fmt.Errorf("ref %s: object %s: %w", t.name, t.hash, err))
-			continue
+		tips[ti] = peeled{h, ok, err}
+		if err == nil && ok {
+			read(h)
 		}
-		if !ok {
-			continue // a tag of a tree or blob: not history
-		}
-		if !visit(h, "ref "+t.name) {
-			continue
-		}
-		for len(frames) > 0 {
+	}
+	var trees []plumbing.Hash
+	for n := 0; len(queue.h) > 0; n++ {
+		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			fi := len(frames) - 1
-			f := &frames[fi]
-			if f.next < len(f.parents) {
-				p := f.parents[f.next]
-				f.next++
-				last := f.next == len(f.parents)
-				visit(p, "parent of "+g.nodes[f.idx].hash.String())
-				if last && ready != nil {
-					// visit may have grown frames: index it again.
-					readyNode(frames[fi].idx, frames[fi].parents)
+		}
+		i := queue.pop(nodes)
+		trees = trees[:0]
+		for _, p := range walks[i] {
+			if j := read(p); j >= 0 {
+				trees = append(trees, nodes[j].tree)
+			}
+		}
+		if ready != nil {
+			ready(i, &nodes[i], trees)
+		}
+	}
+
+	// Depth-first post-order walk from the tips: a commit is appended
+	// after all its parents, so the order is topological, oldest first.
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	state := make([]uint8, len(nodes))
+	reported := make([]bool, len(fails))
+	type frame struct {
+		idx  int32
+		next int
+	}
+	var frames []frame
+	// visit pushes commit h, reached from child (a node index) or from
+	// the ref named ref (child < 0); it returns false if h is already in
+	// the graph, being visited, or unreadable (reported once).
+	visit := func(h plumbing.Hash, child int32, ref string) bool {
+		i, ok := at[h]
+		if !ok {
+			return false
+		}
+		if i < 0 {
+			f := -1 - i
+			if !reported[f] {
+				reported[f] = true
+				from := "ref " + ref
+				if child >= 0 {
+					from = "parent of " + nodes[child].hash.String()
 				}
+				reason := SkipCorruptObject
+				if errors.Is(fails[f], plumbing.ErrObjectNotFound) {
+					reason = SkipMissingObject
+				}
+				st.Error(reason, fmt.Errorf("%s: commit %s: %w", from, h, fails[f]))
+			}
+			return false
+		}
+		if state[i] != unseen {
+			return false
+		}
+		// The node is finished when its parents are; until then
+		// visiting guards against cycles in corrupt graphs.
+		state[i] = visiting
+		frames = append(frames, frame{idx: i})
+		return true
+	}
+	order := make([]int32, 0, len(nodes)) // node indices in post-order
+	for ti, t := range sel.tips {
+		tp := tips[ti]
+		if tp.err != nil {
+			reason := SkipBadRef
+			if errors.Is(tp.err, plumbing.ErrObjectNotFound) {
+				reason = SkipMissingObject
+			}
+			st.Error(reason, fmt.Errorf("ref %s: object %s: %w", t.name, t.hash, tp.err))
+			continue
+		}
+		if !tp.ok {
+			continue // a tag of a tree or blob: not history
+		}
+		if !visit(tp.hash, -1, t.name) {
+			continue
+		}
+		for len(frames) > 0 {
+			if len(order)&255 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			f := &frames[len(frames)-1]
+			ps := walks[f.idx]
+			if f.next < len(ps) {
+				p := ps[f.next]
+				f.next++
+				visit(p, f.idx, "")
 				continue
 			}
-			n := &g.nodes[f.idx]
-			for _, p := range f.parents {
-				if pi, ok := g.index[p]; ok {
+			n := &nodes[f.idx]
+			for _, p := range ps {
+				if pi, ok := at[p]; ok && pi >= 0 && state[pi] == done {
 					n.parents = append(n.parents, pi)
 				}
 			}
-			g.index[n.hash] = f.idx
+			state[f.idx] = done
 			order = append(order, f.idx)
 			frames = frames[:len(frames)-1]
 		}
 	}
 	// Reorder nodes into post-order and remap parent indices.
-	remap := make([]int32, len(g.nodes))
+	remap := make([]int32, len(nodes))
 	for newIdx, old := range order {
 		remap[old] = int32(newIdx)
 	}
-	nodes := make([]node, len(order))
+	g.nodes = make([]node, len(order))
 	for newIdx, old := range order {
-		n := g.nodes[old]
+		n := nodes[old]
 		for i, p := range n.parents {
 			n.parents[i] = remap[p]
 		}
-		nodes[newIdx] = n
-		g.index[n.hash] = int32(newIdx)
+		g.nodes[newIdx] = n
 	}
-	g.nodes = nodes
 	if ready != nil {
 		g.readOrder = remap
 	}
@@ -310,6 +370,52 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 		}
 	}
 	return g, nil
+}
+
+// commitQueue orders the commits to expand by committer date, newest
+// first, then in the order they were read: a binary heap of node indices.
+type commitQueue struct{ h []int32 }
+
+func queueLess(nodes []node, a, b int32) bool {
+	if nodes[a].when != nodes[b].when {
+		return nodes[a].when > nodes[b].when
+	}
+	return a < b
+}
+
+func (q *commitQueue) push(nodes []node, i int32) {
+	q.h = append(q.h, i)
+	for j := len(q.h) - 1; j > 0; {
+		p := (j - 1) / 2
+		if !queueLess(nodes, q.h[j], q.h[p]) {
+			break
+		}
+		q.h[j], q.h[p] = q.h[p], q.h[j]
+		j = p
+	}
+}
+
+func (q *commitQueue) pop(nodes []node) int32 {
+	top := q.h[0]
+	last := len(q.h) - 1
+	q.h[0] = q.h[last]
+	q.h = q.h[:last]
+	for j := 0; ; {
+		l := 2*j + 1
+		if l >= last {
+			break
+		}
+		m := l
+		if r := l + 1; r < last && queueLess(nodes, q.h[r], q.h[l]) {
+			m = r
+		}
+		if !queueLess(nodes, q.h[m], q.h[j]) {
+			break
+		}
+		q.h[j], q.h[m] = q.h[m], q.h[j]
+		j = m
+	}
+	return top
 }
 
 // sortTips orders tips so that HEAD and branches come first: the walk

@@ -345,6 +345,12 @@ type objReader struct {
 	raw []byte
 	zbr bytes.Reader
 
+	// reuseWhole, set around one get, lets a whole (not delta) object be
+	// decoded into whole, valid until the next get, instead of a new
+	// buffer.
+	reuseWhole bool
+	whole      []byte
+
 	// Buffers reused while decoding delta trees: one per depth, and one
 	// for the delta being applied.
 	levels [][]byte
@@ -449,7 +455,15 @@ func (r *objReader) at(pi int, off int64, max int64) (plumbing.ObjectType, []byt
 			if depth == 0 && max > 0 && h.size > max {
 				return 0, nil, errTooLarge{h.size}
 			}
-			base, err = r.inflate(h)
+			if depth == 0 && r.reuseWhole {
+				// Not cached: the caller reads it before the next get.
+				base, err = r.inflateInto(r.whole, h)
+				if cap(base) > cap(r.whole) {
+					r.whole = base[:0]
+				}
+			} else {
+				base, err = r.inflate(h)
+			}
 			if err != nil {
 				return 0, nil, err
 			}
