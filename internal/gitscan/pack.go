@@ -2,7 +2,6 @@ package gitscan
 
 import (
 	"bytes"
-	"compress/zlib"
 	"container/list"
 	"encoding/binary"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/klauspost/compress/zlib"
 )
 
 // Reading objects straight from pack files. go-git's packfile reader
