@@ -169,7 +169,6 @@ type rule struct {
 	re      *re2.Regexp
 	reErr   error
 	reReady atomic.Bool
-	groups  int
 
 	// Before RE2 is worth compiling, the rule runs on Go's regexp.
 	stdOnce    sync.Once
@@ -180,8 +179,8 @@ type rule struct {
 	stdSpent   atomic.Int64 // nanoseconds spent matching with it
 
 	// prepare fills the fields above it that need parsing (before,
-	// after, lines, lead, guard, groups) on first use: a 900-rule set costs
-	// a few milliseconds to set up, not hundreds.
+	// after, lines, lead, guard, pattern, exact) on first use: a 900-rule
+	// set costs a few milliseconds to set up, not hundreds.
 	allowOnce sync.Once
 	allowErr  error
 
@@ -190,8 +189,9 @@ type rule struct {
 	prepared atomic.Bool
 }
 
-// prepare parses the rule's regex for window sizes and compiles its
-// allowlists, once.
+// prepare analyses the rule's regex (window sizes, guard, widened
+// repetitions), once. The built-in rules' analyses are generated into the
+// binary (see builtinAnalyses).
 func (r *rule) prepare() error {
 	if r.prepared.Load() {
 		return r.prepErr
@@ -201,28 +201,58 @@ func (r *rule) prepare() error {
 		if !r.hasRegex {
 			return
 		}
-		parsed, err := syntax.Parse(r.r.Regex, syntax.Perl)
-		if err != nil {
-			r.prepErr = fmt.Errorf("rule %s: regex: %w", r.r.ID, err)
-			return
+		a, ok := lookupAnalysis(r.r.Regex, r.r.Keywords)
+		if !ok {
+			var err error
+			if a, err = analyze(r.r.Regex, r.r.Keywords); err != nil {
+				r.prepErr = fmt.Errorf("rule %s: regex: %w", r.r.ID, err)
+				return
+			}
 		}
-		r.groups = parsed.MaxCap()
-		r.pattern, r.exact = widenRepeats(r.r.Regex, parsed)
-		r.lead = leadBeforeKeyword(parsed, r.r.Keywords)
-		r.guard = newGuard(parsed, r.r.Keywords)
-		n := maxMatchLen(parsed)
-		r.lines = maxNewlines(parsed)
-		switch {
-		case n != unbounded:
-			r.before, r.after = n, n
-		case r.lines == unbounded:
-			r.before, r.after = 4<<10, overlap
-		default:
-			// A few lines at most; lines are bounded by this cap.
-			r.before, r.after = 16<<10, 16<<10
+		r.pattern, r.exact = r.r.Regex, a.exact
+		if a.pattern != "" {
+			r.pattern = a.pattern
 		}
+		r.lead, r.guard, r.lines = a.lead, a.guard, a.lines
+		r.before, r.after = a.before, a.after
 	})
 	return r.prepErr
+}
+
+// analysis is what the engine derives from a rule's regex and keywords.
+type analysis struct {
+	pattern       string // the widened regex ("": the rule's own)
+	exact         int    // see widenRepeats
+	lead          int    // see rule.lead
+	guard         *guard
+	before, after int // window reach around a keyword hit
+	lines         int // see rule.lines
+}
+
+// analyze parses a rule's regex and derives its analysis.
+func analyze(regex string, keywords []string) (analysis, error) {
+	parsed, err := syntax.Parse(regex, syntax.Perl)
+	if err != nil {
+		return analysis{}, err
+	}
+	var a analysis
+	if a.pattern, a.exact = widenRepeats(regex, parsed); a.pattern == regex {
+		a.pattern = ""
+	}
+	a.lead = leadBeforeKeyword(parsed, keywords)
+	a.guard = newGuard(parsed, keywords)
+	n := maxMatchLen(parsed)
+	a.lines = maxNewlines(parsed)
+	switch {
+	case n != unbounded:
+		a.before, a.after = n, n
+	case a.lines == unbounded:
+		a.before, a.after = 4<<10, overlap
+	default:
+		// A few lines at most; lines are bounded by this cap.
+		a.before, a.after = 16<<10, 16<<10
+	}
+	return a, nil
 }
 
 // New compiles a configuration into an engine. Rule regexes are compiled

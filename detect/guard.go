@@ -47,7 +47,8 @@ type guardBranch struct {
 	// post, for an anchor that is one literal, holds the bytes allowed at
 	// each offset from the anchor's start: the literal's own (case as the
 	// regex has it) and then those of the fixed-width elements after it.
-	post []byteSet
+	post     []uint8   // indexes into postSets
+	postSets []byteSet // the distinct sets of post
 	// need, when hasNeed, is a set of bytes one of which every match holds
 	// within needDist bytes of the anchor's start (the "=" or ":" of an
 	// assignment, say); needLine says that stretch cannot hold a newline.
@@ -115,7 +116,8 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 			return false
 		}
 	}
-	for i, set := range b.post {
+	for i, si := range b.post {
+		set := &b.postSets[si]
 		p := s + i
 		if p >= len(data) {
 			// The data ends (a chunk boundary, perhaps): let the
@@ -242,7 +244,16 @@ func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 		gb.pre, gb.preStart, gb.hasPre = c.set, c.start, true
 	}
 	if lit := uncapture(items[a.i]); a.n == 1 && lit.Op == syntax.OpLiteral {
-		gb.post = follow(lit, items[a.i+1:])
+		for _, set := range follow(lit, items[a.i+1:]) {
+			k := 0
+			for k < len(gb.postSets) && gb.postSets[k] != set {
+				k++
+			}
+			if k == len(gb.postSets) {
+				gb.postSets = append(gb.postSets, set)
+			}
+			gb.post = append(gb.post, uint8(k))
+		}
 	}
 	gb.need, gb.needDist, gb.needLine, gb.hasNeed = needAfter(items, a.i+a.n-1, a.maxLen)
 	gb.before = needBefore(items, a.i)

@@ -10,6 +10,7 @@ import (
 )
 
 //go:generate go run ../internal/tools/genrules default_rules.go
+//go:generate go test ../detect -run TestBuiltinAnalysesUpToDate -update
 
 // defaultFS holds the ruleset's source: TOML files with examples.
 //
