@@ -160,7 +160,9 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 		pl = newDiffPipeline(ctx, rp, ps, sc.Stats, opts.Workers)
 		ready = pl.add
 	}
+	tracef("start graph")
 	g, err := buildGraph(ctx, rp, walker, sc.Stats, sel, ready)
+	tracef("graph done")
 	var diffed []intro
 	if pl != nil {
 		var order []int32
@@ -168,6 +170,7 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 			order = g.readOrder
 		}
 		diffed = pl.finish(order)
+		tracef("diffs done")
 	}
 	if err != nil {
 		return nil, err
@@ -186,6 +189,7 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 	}
 	h := &history{rp: rp, ps: ps, or: walker, g: g, sc: sc, opts: opts, res: res, diffed: diffed, preDiffed: pl != nil,
 		seen: map[itemKey]int32{}, aggs: map[aggKey]*agg{}, subs: map[string]bool{}}
+	tracef("run start")
 	err = h.run(ctx)
 	// Report what was found even when the scan was cut short (timeout,
 	// Ctrl-C): the report is then marked incomplete by the caller.
@@ -207,6 +211,9 @@ type history struct {
 	// were diffed while the graph was read.
 	diffed    []intro
 	preDiffed bool
+
+	// headers are the object headers of each pack (see run).
+	headers []packHeadersResult
 
 	// Written by the walker only.
 	items []item
@@ -243,6 +250,12 @@ type agg struct {
 	items []int32
 }
 
+// packHeadersResult is a pack's headers, or why they could not be read.
+type packHeadersResult struct {
+	hs  *packHeaders
+	err error
+}
+
 // itemFindings are the findings of an item.
 type itemFindings struct {
 	id int32
@@ -253,10 +266,27 @@ type itemFindings struct {
 // list the (blob, path) pairs to scan, then decodes and scans them on a
 // pool of workers.
 func (h *history) run(ctx context.Context) error {
+	// The packs' object headers, which the blob phase needs, are read
+	// while the walk lists the items (both take one core).
+	h.headers = make([]packHeadersResult, len(h.ps.packs))
+	var hwg sync.WaitGroup
+	hwg.Add(1)
+	go func() {
+		defer hwg.Done()
+		for pi, p := range h.ps.packs {
+			if ctx.Err() != nil {
+				return
+			}
+			hs, err := p.headers()
+			h.headers[pi] = packHeadersResult{hs, err}
+		}
+	}()
+	defer hwg.Wait()
 	if err := h.walk(ctx); err != nil {
 		return err
 	}
 	h.res.Blobs = len(h.items)
+	tracef("walk done items=%d", len(h.items))
 	// Free what only the walk needed: the dedup map and the cached
 	// trees (the blob phase decodes along delta trees, not through the
 	// cache).
@@ -275,7 +305,9 @@ func (h *history) run(ctx context.Context) error {
 			h.commitHex[c] = h.g.nodes[c].hash.String()
 		}
 	}
+	hwg.Wait()
 	err := h.scanAll(ctx)
+	tracef("scan done")
 	h.res.partial = int(h.partial.Load())
 	return err
 }
@@ -351,6 +383,12 @@ func (h *history) walk(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	n := 0
+	for _, part := range parts {
+		n += len(part)
+	}
+	// At most one item per intro: grow once.
+	h.items = make([]item, 0, n)
 	for _, part := range parts {
 		for _, in := range part {
 			switch in.mode {
@@ -465,11 +503,15 @@ func (h *history) scanAll(ctx context.Context) error {
 		}
 	}
 feed:
-	for pi, p := range h.ps.packs {
+	for pi := range h.ps.packs {
 		if wanted[pi] == nil {
 			continue
 		}
-		hs, err := p.headers()
+		hs, err := h.headers[pi].hs, h.headers[pi].err
+		h.headers[pi] = packHeadersResult{}
+		if hs == nil && err == nil {
+			break // cancelled before the headers were read
+		}
 		if err != nil {
 			// An unreadable pack: read its blobs one by one, so that
 			// what can be read still is.
@@ -481,7 +523,9 @@ feed:
 			}
 			continue
 		}
+		tracef("headers done")
 		plan := planForest(pi, hs, wanted[pi], next)
+		tracef("plan done roots=%d", len(plan.roots))
 		wanted[pi] = nil
 		for _, r := range plan.roots {
 			if !send(job{plan: plan, root: r, one: -1}) {
