@@ -81,9 +81,11 @@ type treeIter struct {
 	b   []byte
 	cur rawEntry
 	ok  bool // cur is an entry (else the tree is done)
+	rem int  // bytes from the start of cur to the end of the tree
 }
 
 func (it *treeIter) next() {
+	it.rem = len(it.b)
 	if len(it.b) == 0 {
 		it.ok = false
 		return
@@ -150,12 +152,32 @@ func (c *treeCache) diff(prefix string, cur plumbing.Hash, parents []plumbing.Ha
 			bad(prefix, p, err)
 			continue
 		}
-		it := treeIter{b: x}
-		it.next()
-		its = append(its, it)
+		its = append(its, treeIter{b: x})
+	}
+	e := treeIter{b: raw}
+	// With one parent (most commits), entries that are the same bytes at
+	// the start or at the end of both trees are the same entries: skip
+	// the common prefix without comparing entries, and stop at the
+	// common suffix (see below).
+	suffix := -1
+	if len(its) == 1 {
+		x := its[0].b
+		pre := commonPrefix(raw, x)
+		off := 0
+		for {
+			nul := bytes.IndexByte(raw[off:], 0)
+			if nul < 0 || off+nul+21 > pre {
+				break
+			}
+			off += nul + 21
+		}
+		e.b, its[0].b = raw[off:], x[off:]
+		suffix = min(commonSuffix(raw, x), len(raw)-off, len(x)-off)
+	}
+	for k := range its {
+		its[k].next()
 	}
 	var sub []plumbing.Hash
-	e := treeIter{b: raw}
 	for e.next(); e.ok; e.next() {
 		isDir := e.cur.isDir()
 		same := false
@@ -171,6 +193,11 @@ func (c *treeCache) diff(prefix string, cur plumbing.Hash, parents []plumbing.Ha
 			}
 			if !it.ok || c != 0 {
 				continue
+			}
+			if it.rem == e.rem && e.rem <= suffix {
+				// Both trees end with the same bytes from entries
+				// with the same name on: the rest is the same.
+				return
 			}
 			if bytes.Equal(it.cur.hash, e.cur.hash) {
 				same = true
