@@ -160,9 +160,7 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 		pl = newDiffPipeline(ctx, rp, ps, sc.Stats, opts.Workers)
 		ready = pl.add
 	}
-	tracef("start graph")
 	g, err := buildGraph(ctx, rp, walker, sc.Stats, sel, ready)
-	tracef("graph done")
 	var diffed []intro
 	if pl != nil {
 		var order []int32
@@ -170,7 +168,6 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 			order = g.readOrder
 		}
 		diffed = pl.finish(order)
-		tracef("diffs done")
 	}
 	if err != nil {
 		return nil, err
@@ -189,7 +186,6 @@ func ScanHistory(ctx context.Context, path string, opts Options, sc *scan.Scanne
 	}
 	h := &history{rp: rp, ps: ps, or: walker, g: g, sc: sc, opts: opts, res: res, diffed: diffed, preDiffed: pl != nil,
 		seen: map[itemKey]int32{}, aggs: map[aggKey]*agg{}, subs: map[string]bool{}}
-	tracef("run start")
 	err = h.run(ctx)
 	// Report what was found even when the scan was cut short (timeout,
 	// Ctrl-C): the report is then marked incomplete by the caller.
@@ -286,7 +282,6 @@ func (h *history) run(ctx context.Context) error {
 		return err
 	}
 	h.res.Blobs = len(h.items)
-	tracef("walk done items=%d", len(h.items))
 	// Free what only the walk needed: the dedup map and the cached
 	// trees (the blob phase decodes along delta trees, not through the
 	// cache).
@@ -307,7 +302,6 @@ func (h *history) run(ctx context.Context) error {
 	}
 	hwg.Wait()
 	err := h.scanAll(ctx)
-	tracef("scan done")
 	h.res.partial = int(h.partial.Load())
 	return err
 }
@@ -523,9 +517,7 @@ feed:
 			}
 			continue
 		}
-		tracef("headers done")
 		plan := planForest(pi, hs, wanted[pi], next)
-		tracef("plan done roots=%d", len(plan.roots))
 		wanted[pi] = nil
 		for _, r := range plan.roots {
 			if !send(job{plan: plan, root: r, one: -1}) {
