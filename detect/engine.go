@@ -73,6 +73,8 @@ type Engine struct {
 
 	cache     *resultCache
 	cacheHits atomic.Int64
+	// allowRegexes holds the allowlists' regexes, compiled once each.
+	allowRegexes regexCache
 
 	regexCalls atomic.Int64
 	exactRuns  atomic.Int64 // windows run again with a rule's own regex (see findAll)
@@ -328,7 +330,7 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 	}
 	for _, a := range cfg.Allowlists {
 		e.commitDep = e.commitDep || len(a.Commits) > 0
-		ca, err := compileAllowlist(a)
+		ca, err := compileAllowlist(a, &e.allowRegexes)
 		if err != nil {
 			return nil, fmt.Errorf("global allowlist: %w", err)
 		}
@@ -377,10 +379,10 @@ func (r *rule) compile() (*re2.Regexp, error) {
 
 // allowlists compiles the rule's allowlists on first use: most rules that
 // run never match, and never need them.
-func (r *rule) allowlists() ([]*allowlist, error) {
+func (r *rule) allowlists(cache *regexCache) ([]*allowlist, error) {
 	r.allowOnce.Do(func() {
 		for _, a := range r.r.Allowlists {
-			ca, err := compileAllowlist(a)
+			ca, err := compileAllowlist(a, cache)
 			if err != nil {
 				r.allowErr = fmt.Errorf("rule %s: %w", r.r.ID, err)
 				return
@@ -446,7 +448,7 @@ func (e *Engine) CompileAll() error {
 				return err
 			}
 		}
-		if _, err := r.allowlists(); err != nil {
+		if _, err := r.allowlists(&e.allowRegexes); err != nil {
 			return err
 		}
 	}
@@ -716,7 +718,7 @@ func (e *Engine) finish(m match, data []byte, loc Location, lc *lineCounter, ci 
 	}
 	// An allowlist that does not compile (rules.Validate prevents it) is
 	// ignored: a scanner should rather report than hide.
-	allow, _ := r.allowlists()
+	allow, _ := r.allowlists(&e.allowRegexes)
 	for _, a := range allow {
 		if a.allows(&loc, secret, matchText, line) {
 			return Finding{}, false
@@ -818,7 +820,7 @@ func (e *Engine) CompileErrors() []error {
 		if _, err := r.compile(); err != nil {
 			errs = append(errs, fmt.Errorf("%s:%d: %w", r.r.File, r.r.Line, err))
 		}
-		if _, err := r.allowlists(); err != nil {
+		if _, err := r.allowlists(&e.allowRegexes); err != nil {
 			errs = append(errs, fmt.Errorf("%s:%d: %w", r.r.File, r.r.Line, err))
 		}
 	}
