@@ -87,6 +87,9 @@ func guardLiteral(g *guard) string {
 		if br.hasNeed {
 			f = append(f, "need: byteSet"+set(br.need), fmt.Sprintf("needDist: %d, needLine: %v, hasNeed: true", br.needDist, br.needLine))
 		}
+		if br.hasGap {
+			f = append(f, "gap: byteSet"+set(br.gap), "hasGap: true")
+		}
 		if len(br.before) > 0 {
 			var ns []string
 			for _, n := range br.before {

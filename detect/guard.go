@@ -56,6 +56,13 @@ type guardBranch struct {
 	needDist int
 	needLine bool
 	hasNeed  bool
+	// gap, when hasGap, holds every byte a match can have between the
+	// anchor's end and the need byte: a search for the need byte stops at
+	// the first byte outside it ("://golang.org/x" has no user:password@,
+	// as '/' cannot come before the ':'). needDist is then -1 when the
+	// stretch has no bound (the search stops after maxGapScan bytes).
+	gap    byteSet
+	hasGap bool
 	// before is the same for the elements before the anchor: every match
 	// holds one of before[i].set within before[i].dist bytes before the
 	// anchor's start (the "<" of <db-password>, say).
@@ -148,7 +155,12 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 			return false
 		}
 	}
-	if b.hasNeed {
+	if b.hasGap {
+		if ok, decided := b.gapCheck(data, s); decided {
+			return ok
+		}
+	}
+	if b.hasNeed && b.needDist >= 0 {
 		from := end
 		end := s + b.needDist
 		if end > len(data) || from > end {
@@ -163,6 +175,59 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 			}
 		}
 		return false
+	}
+	return true
+}
+
+// maxGapScan bounds the search for a need byte across an unbounded gap.
+const maxGapScan = 256
+
+// gapCheck searches for the need byte from the end of each of the anchor's
+// strings found at s, through gap bytes only. decided is false when none
+// of them is there whole (the data ends inside, say).
+func (b *guardBranch) gapCheck(data []byte, s int) (ok, decided bool) {
+	for _, lit := range b.lits {
+		if !hasPrefixFold(data[s:], lit) {
+			continue
+		}
+		decided = true
+		from := s + len(lit)
+		limit := from + maxGapScan
+		if b.needDist >= 0 {
+			limit = s + b.needDist
+		}
+		for _, c := range data[from:min(limit, len(data))] {
+			if b.need.has(c) {
+				return true, true
+			}
+			if !b.gap.has(c) {
+				goto next
+			}
+		}
+		if limit > len(data) || b.needDist < 0 {
+			// The data ends first, or the search went far enough: let
+			// the regex decide.
+			return true, true
+		}
+	next:
+	}
+	return false, decided
+}
+
+// hasPrefixFold reports whether b starts with lower (lower case), ASCII
+// letters in either case.
+func hasPrefixFold(b []byte, lower string) bool {
+	if len(b) < len(lower) {
+		return false
+	}
+	for i := 0; i < len(lower); i++ {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
 	}
 	return true
 }
@@ -255,7 +320,11 @@ func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 			gb.post = append(gb.post, uint8(k))
 		}
 	}
-	gb.need, gb.needDist, gb.needLine, gb.hasNeed = needAfter(items, a.i+a.n-1, a.maxLen)
+	gb.need, gb.needDist, gb.needLine, gb.hasNeed, gb.gap, gb.hasGap = needAfter(items, a.i+a.n-1, a.maxLen)
+	if a.partial || !gb.hasGap {
+		// (partial: the anchor's strings are not known whole)
+		gb.gap, gb.hasGap = byteSet{}, false
+	}
 	gb.before = needBefore(items, a.i)
 	return gb, true
 }
@@ -328,22 +397,79 @@ func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
 // needAfter finds, among the elements after the anchor items[i], the first
 // one within reach whose every string holds one of a few bytes, and returns
 // those bytes and how far from the anchor's start they can be at most.
-func needAfter(items []*syntax.Regexp, i int, anchorLen int) (byteSet, int, bool, bool) {
+// When every element before it has a known set of bytes, it also returns
+// their union with the need element's bytes (gap, see guardBranch); the
+// need element may then be out of reach (dist -1).
+func needAfter(items []*syntax.Regexp, i int, anchorLen int) (need byteSet, dist int, line, ok bool, gap byteSet, hasGap bool) {
 	const maxDist, maxBytes = 96, 8
-	dist := anchorLen
-	line := true
-	for j := i + 1; j < len(items) && dist <= maxDist; j++ {
+	dist = anchorLen
+	line = true
+	gapOK := true
+	for j := i + 1; j < len(items) && (dist <= maxDist || gapOK); j++ {
 		it := items[j]
 		n := maxLen(it)
 		if canMatchNewline(it) {
 			line = false
 		}
-		if set, ok := requiredBytes(it); ok && set.count() <= maxBytes && dist+n <= maxDist {
-			return set, dist + n, line, true
+		if set, sok := requiredBytes(it); sok && set.count() <= maxBytes {
+			if gapOK {
+				if b, bok := anyBytes(it); bok {
+					gap.union(&b)
+				} else {
+					gapOK = false
+				}
+			}
+			switch {
+			case dist+n <= maxDist:
+				return set, dist + n, line, true, gap, gapOK
+			case gapOK:
+				return set, -1, line, true, gap, true
+			}
+			return byteSet{}, 0, false, false, byteSet{}, false
 		}
-		dist += n
+		if gapOK {
+			if b, bok := anyBytes(it); bok {
+				gap.union(&b)
+			} else {
+				gapOK = false
+			}
+		}
+		dist = min(dist+n, maxDist+1)
 	}
-	return byteSet{}, 0, false, false
+	return byteSet{}, 0, false, false, byteSet{}, false
+}
+
+// anyBytes returns the set of bytes the strings of re can hold.
+func anyBytes(re *syntax.Regexp) (byteSet, bool) {
+	var s byteSet
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			s.addRune(r, re.Flags&syntax.FoldCase != 0)
+		}
+		if re.Flags&syntax.FoldCase != 0 {
+			s.addRange(0x80, 0xff) // (?i)k matches the Kelvin sign
+		}
+	case syntax.OpCharClass:
+		s.addClass(re.Rune)
+	case syntax.OpAnyChar:
+		s.addRange(0, 0xff)
+	case syntax.OpAnyCharNotNL:
+		s.addRange(0, 0xff)
+		s[0] &^= 1 << '\n'
+	case syntax.OpCapture, syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat, syntax.OpConcat, syntax.OpAlternate:
+		for _, sub := range re.Sub {
+			t, ok := anyBytes(sub)
+			if !ok {
+				return s, false
+			}
+			s.union(&t)
+		}
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+	default:
+		return s, false
+	}
+	return s, true
 }
 
 // requiredBytes returns a set of bytes every string of re holds one of.

@@ -65,6 +65,12 @@ func TestGuardHits(t *testing.T) {
 		// Every such byte is needed: "client" before "secret", and "<".
 		{`<(?i:client[_-]?secret)>`, []string{"secret"}, "CLIENT_SECRET=1", "secret", false},
 		{`<(?i:client[_-]?secret)>`, []string{"secret"}, "<client_secret>", "secret", true},
+		// The need byte is searched through gap bytes only.
+		{`://[^\s:@/]{0,128}:([^\s@/]{1,128})@`, []string{"://"}, "see https://golang.org/x/net: here", "://", false},
+		{`://[^\s:@/]{0,128}:([^\s@/]{1,128})@`, []string{"://"}, "x https://user:pw@host", "://", true},
+		{`(?i:privkey)["']?[ \t]*(?:=|:)[ \t]*(\w+)`, []string{"privkey"}, "privKey := x", "privkey", true},
+		{`(?i:privkey)["']?[ \t]*(?:=|:)[ \t]*(\w+)`, []string{"privkey"}, "privKey.Sign(x) = 1", "privkey", false},
+		{`(?i:privkey)["']?[ \t]*(?:=|:)[ \t]*(\w+)`, []string{"privkey"}, "privkey" + strings.Repeat(" ", 300) + "x", "privkey", true},
 		// Data that ends inside the checked bytes is left to the regex.
 		{`\b(pat[A-Za-z0-9]{14}\.)`, []string{"pat"}, "patAbC", "pat", true},
 	}
