@@ -2,7 +2,6 @@ package gitscan
 
 import (
 	"bytes"
-	"container/list"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -261,64 +260,72 @@ type objKey struct {
 }
 
 type cached struct {
-	key  objKey
 	typ  plumbing.ObjectType
 	data []byte
 }
 
-// objCache is an LRU of decoded objects bounded in bytes, shared by the
-// workers.
+// objCache holds decoded objects, bounded in bytes, shared by the
+// workers. It keeps two generations, as treeCache does: objects are put
+// in the current one; when it holds half the bound it becomes the old one
+// and the previous old one is dropped; an object found in the old one is
+// moved back to the current one. Recently used objects stay, as with an
+// LRU, without a list to maintain on every hit.
 type objCache struct {
-	mu    sync.Mutex
-	max   int64
-	size  int64
-	ll    *list.List
-	items map[objKey]*list.Element
+	mu       sync.Mutex
+	max      int64
+	cur, old map[objKey]cached
+	curSize  int64
 }
 
 func newObjCache(max int64) *objCache {
-	return &objCache{max: max, ll: list.New(), items: map[objKey]*list.Element{}}
+	return &objCache{max: max, cur: map[objKey]cached{}, old: map[objKey]cached{}}
 }
 
 // reset empties the cache.
 func (c *objCache) reset() {
 	c.mu.Lock()
-	c.ll.Init()
-	c.items = map[objKey]*list.Element{}
-	c.size = 0
+	c.cur, c.old, c.curSize = map[objKey]cached{}, map[objKey]cached{}, 0
 	c.mu.Unlock()
 }
 
 func (c *objCache) get(k objKey) (plumbing.ObjectType, []byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.items[k]; ok {
-		c.ll.MoveToFront(e)
-		o := e.Value.(*cached)
+	if o, ok := c.cur[k]; ok {
+		return o.typ, o.data, true
+	}
+	if o, ok := c.old[k]; ok {
+		delete(c.old, k)
+		c.add(k, o)
 		return o.typ, o.data, true
 	}
 	return 0, nil, false
 }
 
 func (c *objCache) put(k objKey, typ plumbing.ObjectType, data []byte) {
-	n := int64(len(data))
-	if n > c.max/8 {
+	if int64(len(data)) > c.max/8 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.items[k]; ok {
+	if _, ok := c.cur[k]; ok {
 		return
 	}
-	c.items[k] = c.ll.PushFront(&cached{key: k, typ: typ, data: data})
-	c.size += n
-	for c.size > c.max {
-		e := c.ll.Back()
-		o := e.Value.(*cached)
-		c.ll.Remove(e)
-		delete(c.items, o.key)
-		c.size -= int64(len(o.data))
+	delete(c.old, k)
+	c.add(k, cached{typ: typ, data: data})
+}
+
+// add puts o in the current generation, starting a new one first if the
+// current one is full. c.mu is held.
+func (c *objCache) add(k objKey, o cached) {
+	n := int64(len(o.data))
+	if c.curSize+n > c.max/2 && len(c.cur) > 0 {
+		c.old = c.cur
+		c.cur = make(map[objKey]cached, len(c.old))
+		c.curSize = 0
 	}
+	c.cur[k] = o
+	c.curSize += n
 }
 
 // errTooLarge is returned for objects over the caller's size limit.
