@@ -170,11 +170,10 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 	slab = nil
 
 	// Read every commit reachable from the tips, newest first. nodes are
-	// in read order; walks[i] are the parents the walk follows from
-	// nodes[i]; at maps a commit read to its index in nodes, or to
-	// -1-i for the i-th unreadable one (fails).
-	var nodes []node
-	var walks [][]plumbing.Hash
+	// in read order, with the parents the walk follows from each; at maps
+	// a commit read to its index in nodes, or to -1-i for the i-th
+	// unreadable one (fails).
+	var nodes readNodes
 	at := map[plumbing.Hash]int32{}
 	var fails []error
 	var queue commitQueue
@@ -211,11 +210,9 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 		default:
 			parents = c.parents
 		}
-		i := int32(len(nodes))
-		nodes = append(nodes, n)
-		walks = append(walks, parents)
+		i := nodes.add(n, parents)
 		at[h] = i
-		queue.push(nodes, i)
+		queue.push(&nodes, i)
 		return i
 	}
 	type peeled struct {
@@ -238,15 +235,15 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 				return nil, err
 			}
 		}
-		i := queue.pop(nodes)
+		i := queue.pop(&nodes)
 		trees = trees[:0]
-		for _, p := range walks[i] {
+		for _, p := range nodes.at(i).walk {
 			if j := read(p); j >= 0 {
-				trees = append(trees, nodes[j].tree)
+				trees = append(trees, nodes.at(j).tree)
 			}
 		}
 		if ready != nil {
-			ready(i, &nodes[i], trees)
+			ready(i, &nodes.at(i).node, trees)
 		}
 	}
 
@@ -257,7 +254,7 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 		visiting
 		done
 	)
-	state := make([]uint8, len(nodes))
+	state := make([]uint8, nodes.n)
 	reported := make([]bool, len(fails))
 	type frame struct {
 		idx  int32
@@ -278,7 +275,7 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 				reported[f] = true
 				from := "ref " + ref
 				if child >= 0 {
-					from = "parent of " + nodes[child].hash.String()
+					from = "parent of " + nodes.at(child).hash.String()
 				}
 				reason := SkipCorruptObject
 				if errors.Is(fails[f], plumbing.ErrObjectNotFound) {
@@ -297,7 +294,7 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 		frames = append(frames, frame{idx: i})
 		return true
 	}
-	order := make([]int32, 0, len(nodes)) // node indices in post-order
+	order := make([]int32, 0, nodes.n) // node indices in post-order
 	for ti, t := range sel.tips {
 		tp := tips[ti]
 		if tp.err != nil {
@@ -321,14 +318,15 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 				}
 			}
 			f := &frames[len(frames)-1]
-			ps := walks[f.idx]
+			rn := nodes.at(f.idx)
+			ps := rn.walk
 			if f.next < len(ps) {
 				p := ps[f.next]
 				f.next++
 				visit(p, f.idx, "")
 				continue
 			}
-			n := &nodes[f.idx]
+			n := &rn.node
 			for _, p := range ps {
 				if pi, ok := at[p]; ok && pi >= 0 && state[pi] == done {
 					n.parents = append(n.parents, pi)
@@ -340,13 +338,13 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 		}
 	}
 	// Reorder nodes into post-order and remap parent indices.
-	remap := make([]int32, len(nodes))
+	remap := make([]int32, nodes.n)
 	for newIdx, old := range order {
 		remap[old] = int32(newIdx)
 	}
 	g.nodes = make([]node, len(order))
 	for newIdx, old := range order {
-		n := nodes[old]
+		n := nodes.at(old).node
 		for i, p := range n.parents {
 			n.parents[i] = remap[p]
 		}
@@ -372,18 +370,47 @@ func buildGraph(ctx context.Context, rp *repo, or *objReader, st *scan.Stats, se
 	return g, nil
 }
 
+// readNode is a commit read by buildGraph and the parents its walk
+// follows.
+type readNode struct {
+	node
+	walk []plumbing.Hash
+}
+
+// readNodes holds the commits read, in chunks so that it grows without
+// copying (copying tens of MB into fresh memory costs more than reading
+// the commits).
+type readNodes struct {
+	chunks [][]readNode
+	n      int32
+}
+
+const readChunk = 4096
+
+func (s *readNodes) add(n node, walk []plumbing.Hash) int32 {
+	if s.n%readChunk == 0 {
+		s.chunks = append(s.chunks, make([]readNode, 0, readChunk))
+	}
+	c := &s.chunks[len(s.chunks)-1]
+	*c = append(*c, readNode{n, walk})
+	s.n++
+	return s.n - 1
+}
+
+func (s *readNodes) at(i int32) *readNode { return &s.chunks[i/readChunk][i%readChunk] }
+
 // commitQueue orders the commits to expand by committer date, newest
 // first, then in the order they were read: a binary heap of node indices.
 type commitQueue struct{ h []int32 }
 
-func queueLess(nodes []node, a, b int32) bool {
-	if nodes[a].when != nodes[b].when {
-		return nodes[a].when > nodes[b].when
+func queueLess(nodes *readNodes, a, b int32) bool {
+	if wa, wb := nodes.at(a).when, nodes.at(b).when; wa != wb {
+		return wa > wb
 	}
 	return a < b
 }
 
-func (q *commitQueue) push(nodes []node, i int32) {
+func (q *commitQueue) push(nodes *readNodes, i int32) {
 	q.h = append(q.h, i)
 	for j := len(q.h) - 1; j > 0; {
 		p := (j - 1) / 2
@@ -395,7 +422,7 @@ func (q *commitQueue) push(nodes []node, i int32) {
 	}
 }
 
-func (q *commitQueue) pop(nodes []node) int32 {
+func (q *commitQueue) pop(nodes *readNodes) int32 {
 	top := q.h[0]
 	last := len(q.h) - 1
 	q.h[0] = q.h[last]
