@@ -2,6 +2,9 @@ package detect
 
 import (
 	"bytes"
+	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // prefilter finds keyword occurrences, ASCII case-insensitively, in one pass
@@ -14,17 +17,39 @@ import (
 // calls and an allocation per match). This automaton runs at several
 // hundred MB/s and reports exactly the overlapping matches we need.
 type prefilter struct {
-	cls        [256]uint8 // byte -> class
-	ncls       int
+	cls     [256]uint8 // byte -> class
+	ncls    int
+	kw      []string
+	kwLen   []int
+	maxKw   int
+	kwRules [][]int
+
+	// The trie with failure links, built at once (a few hundred
+	// microseconds). Short scans walk it directly; see dfaAfter.
+	rootRow  []int32 // root's child by class (0: none)
+	kidStart []int32 // node i's children are kidCls/kidTo[kidStart[i]:kidStart[i+1]]
+	kidCls   []uint8 // sorted within a node
+	kidTo    []int32 //
+	fail     []int32 // failure link by node
+	trieOuts [][]int // keyword ids ending at each node, failure links' included
+	order    []int32 // nodes in breadth-first order
+	slowSeen atomic.Int64
+
+	// The DFA, built the first time a scan needs it.
+	dfaOnce    sync.Once
+	dfaReady   atomic.Bool
 	trans      []uint32 // premultiplied: next = trans[state+class]
 	matchStart uint32   // states >= matchStart (premultiplied) have outputs
 	outs       [][]int  // per state index (state/ncls - firstMatch): keyword ids
 	firstMatch int
-	kw         []string
-	kwLen      []int
-	maxKw      int
-	kwRules    [][]int
 }
+
+// dfaAfter is how many bytes an engine scans by walking the trie before it
+// builds the DFA. The DFA of the default rules' 1342 keywords has 6968
+// states and a 1.6 MB table: building it cost 11 ms of a 10 KB stdin scan
+// (fresh memory is slow to touch in a VM), more than walking the trie over
+// the few kilobytes that a pre-commit hook or stdin scan sees.
+const dfaAfter = 1 << 20
 
 func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 	p := &prefilter{kwRules: kwRules, kw: keywords}
@@ -48,30 +73,33 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 	for c := 'A'; c <= 'Z'; c++ {
 		p.cls[c] = p.cls[c+'a'-'A']
 	}
-	// Trie with sparse edges (a dense goto table would be several MB of
-	// fresh memory, and page faults dominate a short run's start-up).
-	nc := p.ncls
+	// The trie, with children found by a linear search while it is built.
 	type edge struct {
-		from int32
-		cls  uint8
+		cls uint8
+		to  int32
 	}
 	total := 1
 	for _, k := range keywords {
 		total += len(k)
 	}
-	child := make(map[edge]int32, total)
+	kids := make([][]edge, 1, total)
 	outs := make([][]int, 1, total)
-	depth := make([]int32, 1, total)
 	for ki, k := range keywords {
 		st := int32(0)
 		for i := 0; i < len(k); i++ {
-			e := edge{st, p.cls[lower(k[i])]}
-			nx, ok := child[e]
-			if !ok {
-				nx = int32(len(outs))
+			c := p.cls[lower(k[i])]
+			nx := int32(-1)
+			for _, e := range kids[st] {
+				if e.cls == c {
+					nx = e.to
+					break
+				}
+			}
+			if nx < 0 {
+				nx = int32(len(kids))
+				kids = append(kids, nil)
 				outs = append(outs, nil)
-				depth = append(depth, depth[st]+1)
-				child[e] = nx
+				kids[st] = append(kids[st], edge{c, nx})
 			}
 			st = nx
 		}
@@ -79,55 +107,83 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 		p.kwLen = append(p.kwLen, len(k))
 		p.maxKw = max(p.maxKw, len(k))
 	}
-	n := len(outs)
-	// Children by state, for the breadth-first walk.
-	kids := make([][]edge, n) // edge{to, cls}
-	for e, to := range child {
-		kids[e.from] = append(kids[e.from], edge{to, e.cls})
+	n := len(kids)
+	p.rootRow = make([]int32, p.ncls)
+	for _, e := range kids[0] {
+		p.rootRow[e.cls] = e.to
+	}
+	p.kidStart = make([]int32, n+1)
+	for i, ks := range kids {
+		slices.SortFunc(ks, func(a, b edge) int { return int(a.cls) - int(b.cls) })
+		p.kidStart[i+1] = p.kidStart[i] + int32(len(ks))
+		for _, e := range ks {
+			p.kidCls = append(p.kidCls, e.cls)
+			p.kidTo = append(p.kidTo, e.to)
+		}
 	}
 	// Breadth-first order (parents before children), failure links, and
 	// outputs merged along them.
-	order := make([]int32, 0, n)
-	order = append(order, 0)
-	fail := make([]int32, n)
-	for qi := 0; qi < len(order); qi++ {
-		st := order[qi]
-		for _, k := range kids[st] {
-			t := k.from
-			order = append(order, t)
+	p.order = make([]int32, 0, n)
+	p.order = append(p.order, 0)
+	p.fail = make([]int32, n)
+	for qi := 0; qi < len(p.order); qi++ {
+		st := p.order[qi]
+		for _, e := range kids[st] {
+			t := e.to
+			p.order = append(p.order, t)
 			if st != 0 {
-				// Longest proper suffix that is a trie state: follow
-				// the parent's failure links.
-				f := fail[st]
-				for {
-					if g, ok := child[edge{f, k.cls}]; ok {
-						fail[t] = g
-						break
-					}
-					if f == 0 {
-						break
-					}
-					f = fail[f]
-				}
+				p.fail[t] = p.next(p.fail[st], e.cls)
 			}
-			if fo := outs[fail[t]]; len(fo) > 0 {
+			if fo := outs[p.fail[t]]; len(fo) > 0 {
 				outs[t] = append(outs[t][:len(outs[t]):len(outs[t])], fo...)
 			}
 		}
 	}
+	p.trieOuts = outs
+	return p
+}
+
+// child returns node st's child by class c, or -1.
+func (p *prefilter) child(st int32, c uint8) int32 {
+	for i := p.kidStart[st]; i < p.kidStart[st+1]; i++ {
+		if p.kidCls[i] >= c {
+			if p.kidCls[i] == c {
+				return p.kidTo[i]
+			}
+			break
+		}
+	}
+	return -1
+}
+
+// next is the automaton's transition from node st on class c.
+func (p *prefilter) next(st int32, c uint8) int32 {
+	for st != 0 {
+		if t := p.child(st, c); t >= 0 {
+			return t
+		}
+		st = p.fail[st]
+	}
+	return p.rootRow[c]
+}
+
+// buildDFA compiles the trie to a DFA over byte classes.
+func (p *prefilter) buildDFA() {
+	n := len(p.fail)
+	nc := p.ncls
 	// Renumber: states without outputs first, so "has output" is one
 	// compare. The root has no outputs (keywords are non-empty) and stays 0.
 	newID := make([]int32, n)
 	id := int32(0)
 	for st := 0; st < n; st++ {
-		if len(outs[st]) == 0 {
+		if len(p.trieOuts[st]) == 0 {
 			newID[st] = id
 			id++
 		}
 	}
 	p.firstMatch = int(id)
 	for st := 0; st < n; st++ {
-		if len(outs[st]) > 0 {
+		if len(p.trieOuts[st]) > 0 {
 			newID[st] = id
 			id++
 		}
@@ -137,20 +193,52 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 	// The DFA, row by row in breadth-first order: an edge of the trie, or
 	// else the failure state's transition (a shallower row, done before).
 	p.trans = make([]uint32, n*nc)
-	for _, st := range order {
+	for _, st := range p.order {
 		row := p.trans[int(newID[st])*nc : int(newID[st])*nc+nc]
 		if st != 0 {
-			frow := p.trans[int(newID[fail[st]])*nc:]
+			frow := p.trans[int(newID[p.fail[st]])*nc:]
 			copy(row, frow[:nc])
 		}
-		for _, k := range kids[st] {
-			row[k.cls] = uint32(newID[k.from]) * uint32(nc)
+		for i := p.kidStart[st]; i < p.kidStart[st+1]; i++ {
+			row[p.kidCls[i]] = uint32(newID[p.kidTo[i]]) * uint32(nc)
 		}
 		if newID[st] >= int32(p.firstMatch) {
-			p.outs[int(newID[st])-p.firstMatch] = outs[st]
+			p.outs[int(newID[st])-p.firstMatch] = p.trieOuts[st]
 		}
 	}
-	return p
+	p.dfaReady.Store(true)
+}
+
+// useDFA reports whether a scan of n more bytes should run the DFA,
+// building it once enough bytes have been scanned by walking the trie.
+func (p *prefilter) useDFA(n int) bool {
+	if p.dfaReady.Load() {
+		return true
+	}
+	if p.slowSeen.Add(int64(n)) <= dfaAfter {
+		return false
+	}
+	p.dfaOnce.Do(p.buildDFA)
+	return true
+}
+
+// walkTrie finds the keyword occurrences in data without the DFA.
+func (p *prefilter) walkTrie(data []byte, hits []hit) []hit {
+	st := int32(0)
+	for i, b := range data {
+		c := p.cls[b]
+		if c == 0 {
+			st = 0
+			continue
+		}
+		st = p.next(st, c)
+		if outs := p.trieOuts[st]; len(outs) > 0 {
+			for _, k := range outs {
+				hits = append(hits, hit{int32(i + 1), int32(k)})
+			}
+		}
+	}
+	return hits
 }
 
 func lower(c byte) byte {
@@ -174,7 +262,7 @@ const streams = 4
 // With changed (see ScanChanged), hits whose window cannot reach a changed
 // range are passed over.
 func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) error {
-	if p.trans == nil || len(data) == 0 {
+	if p.fail == nil || len(data) == 0 {
 		return nil
 	}
 	hits := p.find(data, s)
@@ -228,6 +316,10 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 // find returns all keyword occurrences in data ordered by end offset.
 func (p *prefilter) find(data []byte, s *scratch) []hit {
 	n := len(data)
+	if !p.useDFA(n) {
+		s.hits = p.walkTrie(data, s.hits[:0])
+		return s.hits
+	}
 	if n < 1024 {
 		s.hits = p.walk(data, 0, 0, n, s.hits[:0])
 		return s.hits

@@ -23,9 +23,27 @@ func naiveHits(data string, kws []string) map[hit]bool {
 	return out
 }
 
+// TestPrefilterMatchesNaive checks both ways the prefilter finds keywords:
+// walking the trie (the first dfaAfter bytes) and the DFA.
 func TestPrefilterMatchesNaive(t *testing.T) {
 	kws := []string{"key", "api_key", "token", "ghp_", "xoxb-", "-----begin", "a", "aa", "secret", "cret"}
 	p := newPrefilter(kws, make([][]int, len(kws)))
+	testPrefilter(t, p, kws)
+	if p.dfaReady.Load() {
+		t.Fatal("the DFA was built for a few kilobytes")
+	}
+	p.dfaOnce.Do(p.buildDFA)
+	testPrefilter(t, p, kws)
+	// Past dfaAfter bytes, a scan builds the DFA.
+	q := newPrefilter(kws, make([][]int, len(kws)))
+	q.find(make([]byte, dfaAfter+1), newScratch(0))
+	if !q.dfaReady.Load() {
+		t.Error("no DFA after dfaAfter bytes")
+	}
+}
+
+func testPrefilter(t *testing.T, p *prefilter, kws []string) {
+	t.Helper()
 	r := rand.New(rand.NewPCG(1, 2))
 	alphabet := "aAkKeEyYpPiI_tToOnNgGhHxXbB-sScCrR \n"
 	for _, n := range []int{0, 1, 100, 1023, 1024, 1025, 4096, 10000, 65537} {
