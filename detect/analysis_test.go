@@ -84,11 +84,19 @@ func guardLiteral(g *guard) string {
 			}
 			f = append(f, fmt.Sprintf("post: %#v", br.post), "postSets: []byteSet{"+strings.Join(ps, ", ")+"}")
 		}
-		if br.hasNeed {
-			f = append(f, "need: byteSet"+set(br.need), fmt.Sprintf("needDist: %d, needLine: %v, hasNeed: true", br.needDist, br.needLine))
+		if len(br.after) > 0 {
+			var ns []string
+			for _, n := range br.after {
+				x := fmt.Sprintf("{set: byteSet%s, dist: %d, line: %v", set(n.set), n.dist, n.line)
+				if n.hasGap {
+					x += ", gap: byteSet" + set(n.gap) + ", hasGap: true"
+				}
+				ns = append(ns, x+"}")
+			}
+			f = append(f, "after: []afterNeed{"+strings.Join(ns, ", ")+"}")
 		}
-		if br.hasGap {
-			f = append(f, "gap: byteSet"+set(br.gap), "hasGap: true")
+		if br.hasLineGap {
+			f = append(f, "lineGap: byteSet"+set(br.lineGap), "hasLineGap: true")
 		}
 		if len(br.before) > 0 {
 			var ns []string

@@ -49,20 +49,15 @@ type guardBranch struct {
 	// regex has it) and then those of the fixed-width elements after it.
 	post     []uint8   // indexes into postSets
 	postSets []byteSet // the distinct sets of post
-	// need, when hasNeed, is a set of bytes one of which every match holds
-	// within needDist bytes of the anchor's start (the "=" or ":" of an
-	// assignment, say); needLine says that stretch cannot hold a newline.
-	need     byteSet
-	needDist int
-	needLine bool
-	hasNeed  bool
-	// gap, when hasGap, holds every byte a match can have between the
-	// anchor's end and the need byte: a search for the need byte stops at
-	// the first byte outside it ("://golang.org/x" has no user:password@,
-	// as '/' cannot come before the ':'). needDist is then -1 when the
-	// stretch has no bound (the search stops after maxGapScan bytes).
-	gap    byteSet
-	hasGap bool
+	// after lists bytes the match needs after the anchor (see
+	// afterNeed): the "=" or ":" of an assignment, the '"' that opens a
+	// value, ...
+	after []afterNeed
+	// lineGap, when hasLineGap, holds the bytes that may come between the
+	// start of the line and the anchor ((?m)^[ \t]*ENV): going back from
+	// the anchor, only such bytes may come before a newline.
+	lineGap    byteSet
+	hasLineGap bool
 	// before is the same for the elements before the anchor: every match
 	// holds one of before[i].set within before[i].dist bytes before the
 	// anchor's start (the "<" of <db-password>, say).
@@ -76,6 +71,24 @@ type need struct {
 	dist int
 	line bool
 }
+
+// afterNeed is a set of bytes one of which every match holds within dist
+// bytes of the anchor's start (dist is -1 when the reach has no bound, see
+// maxGapScan); line says the stretch after the anchor cannot hold a
+// newline. gap, when hasGap, holds every byte a match can have between the
+// anchor's end and that byte: the search stops at the first byte outside
+// it ("://golang.org/x" has no user:password@, as '/' cannot come before
+// the ':').
+type afterNeed struct {
+	set    byteSet
+	dist   int
+	line   bool
+	gap    byteSet
+	hasGap bool
+}
+
+// maxAfterNeeds bounds the needs a guard checks after its anchor.
+const maxAfterNeeds = 3
 
 // maxGuardPost bounds the bytes a guard checks after a hit.
 const maxGuardPost = 32
@@ -155,26 +168,47 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 			return false
 		}
 	}
-	if b.hasGap {
-		if ok, decided := b.gapCheck(data, s); decided {
-			return ok
-		}
-	}
-	if b.hasNeed && b.needDist >= 0 {
-		from := end
-		end := s + b.needDist
-		if end > len(data) || from > end {
-			return true // the data ends first: let the regex decide
-		}
-		for _, c := range data[from:end] {
-			if b.need.has(c) {
-				return true
+	if b.hasLineGap {
+		for i := s - 1; ; i-- {
+			if i < 0 || data[i] == '\n' || i < s-maxGapScan {
+				break // the line starts here (or the search went far enough)
 			}
-			if c == '\n' && b.needLine {
+			if !b.lineGap.has(data[i]) {
 				return false
 			}
 		}
-		return false
+	}
+	for k := range b.after {
+		an := &b.after[k]
+		if an.hasGap {
+			if ok, decided := b.gapCheck(an, data, s); decided {
+				if !ok {
+					return false
+				}
+				continue
+			}
+		}
+		if an.dist < 0 {
+			continue
+		}
+		from := end
+		end := s + an.dist
+		if end > len(data) || from > end {
+			continue // the data ends first: let the regex decide
+		}
+		found := false
+		for _, c := range data[from:end] {
+			if an.set.has(c) {
+				found = true
+				break
+			}
+			if c == '\n' && an.line {
+				break
+			}
+		}
+		if !found {
+			return false
+		}
 	}
 	return true
 }
@@ -182,10 +216,10 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 // maxGapScan bounds the search for a need byte across an unbounded gap.
 const maxGapScan = 256
 
-// gapCheck searches for the need byte from the end of each of the anchor's
+// gapCheck searches for an's byte from the end of each of the anchor's
 // strings found at s, through gap bytes only. decided is false when none
 // of them is there whole (the data ends inside, say).
-func (b *guardBranch) gapCheck(data []byte, s int) (ok, decided bool) {
+func (b *guardBranch) gapCheck(an *afterNeed, data []byte, s int) (ok, decided bool) {
 	for _, lit := range b.lits {
 		if !hasPrefixFold(data[s:], lit) {
 			continue
@@ -193,18 +227,18 @@ func (b *guardBranch) gapCheck(data []byte, s int) (ok, decided bool) {
 		decided = true
 		from := s + len(lit)
 		limit := from + maxGapScan
-		if b.needDist >= 0 {
-			limit = s + b.needDist
+		if an.dist >= 0 {
+			limit = s + an.dist
 		}
 		for _, c := range data[from:min(limit, len(data))] {
-			if b.need.has(c) {
+			if an.set.has(c) {
 				return true, true
 			}
-			if !b.gap.has(c) {
+			if !an.gap.has(c) {
 				goto next
 			}
 		}
-		if limit > len(data) || b.needDist < 0 {
+		if limit > len(data) || an.dist < 0 {
 			// The data ends first, or the search went far enough: let
 			// the regex decide.
 			return true, true
@@ -320,12 +354,15 @@ func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 			gb.post = append(gb.post, uint8(k))
 		}
 	}
-	gb.need, gb.needDist, gb.needLine, gb.hasNeed, gb.gap, gb.hasGap = needAfter(items, a.i+a.n-1, a.maxLen)
-	if a.partial || !gb.hasGap {
-		// (partial: the anchor's strings are not known whole)
-		gb.gap, gb.hasGap = byteSet{}, false
+	gb.after = needsAfter(items, a.i+a.n-1, a.maxLen)
+	for k := range gb.after {
+		if a.partial {
+			// The anchor's strings are not known whole.
+			gb.after[k].gap, gb.after[k].hasGap = byteSet{}, false
+		}
 	}
 	gb.before = needBefore(items, a.i)
+	gb.lineGap, gb.hasLineGap = lineGap(items, a.i)
 	return gb, true
 }
 
@@ -394,49 +431,66 @@ func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
 	return anchor{}, false
 }
 
-// needAfter finds, among the elements after the anchor items[i], the first
-// one within reach whose every string holds one of a few bytes, and returns
-// those bytes and how far from the anchor's start they can be at most.
-// When every element before it has a known set of bytes, it also returns
-// their union with the need element's bytes (gap, see guardBranch); the
-// need element may then be out of reach (dist -1).
-func needAfter(items []*syntax.Regexp, i int, anchorLen int) (need byteSet, dist int, line, ok bool, gap byteSet, hasGap bool) {
-	const maxDist, maxBytes = 96, 8
-	dist = anchorLen
-	line = true
+// needsAfter finds, among the elements after the anchor items[i], those
+// whose every string holds one of a few bytes (up to maxAfterNeeds), with
+// how far from the anchor's start such a byte can be at most. While every
+// element up to one has a known set of bytes, its need also gets their
+// union with its own element's bytes as gap (see afterNeed), and may then
+// be out of reach (dist -1).
+func needsAfter(items []*syntax.Regexp, i int, anchorLen int) []afterNeed {
+	const maxDist, maxBytes, maxGapBytes = 96, 8, 16
+	var out []afterNeed
+	dist := anchorLen
+	line := true
 	gapOK := true
-	for j := i + 1; j < len(items) && (dist <= maxDist || gapOK); j++ {
+	var gap byteSet
+	for j := i + 1; j < len(items) && len(out) < maxAfterNeeds && (dist <= maxDist || gapOK); j++ {
 		it := items[j]
 		n := maxLen(it)
 		if canMatchNewline(it) {
 			line = false
 		}
-		if set, sok := requiredBytes(it); sok && set.count() <= maxBytes {
-			if gapOK {
-				if b, bok := anyBytes(it); bok {
-					gap.union(&b)
-				} else {
-					gapOK = false
-				}
-			}
-			switch {
-			case dist+n <= maxDist:
-				return set, dist + n, line, true, gap, gapOK
-			case gapOK:
-				return set, -1, line, true, gap, true
-			}
-			return byteSet{}, 0, false, false, byteSet{}, false
-		}
 		if gapOK {
-			if b, bok := anyBytes(it); bok {
+			if b, ok := anyBytes(it); ok {
 				gap.union(&b)
 			} else {
 				gapOK = false
 			}
 		}
+		// Behind a gap, a larger set still stops the search early.
+		if set, ok := requiredBytes(it); ok && (set.count() <= maxBytes || gapOK && set.count() <= maxGapBytes) {
+			an := afterNeed{set: set, dist: dist + n, line: line}
+			if an.dist > maxDist {
+				an.dist = -1
+			}
+			if gapOK {
+				an.gap, an.hasGap = gap, true
+			}
+			if an.dist >= 0 || an.hasGap {
+				out = append(out, an)
+			}
+		}
 		dist = min(dist+n, maxDist+1)
 	}
-	return byteSet{}, 0, false, false, byteSet{}, false
+	return out
+}
+
+// lineGap reports, when the elements before the anchor items[i] are a
+// line start ((?m)^) and then elements whose bytes are known and hold no
+// newline, the set of those bytes.
+func lineGap(items []*syntax.Regexp, i int) (byteSet, bool) {
+	var gap byteSet
+	if i == 0 || uncapture(items[0]).Op != syntax.OpBeginLine {
+		return gap, false
+	}
+	for _, it := range items[1:i] {
+		b, ok := anyBytes(it)
+		if !ok || b.has('\n') {
+			return byteSet{}, false
+		}
+		gap.union(&b)
+	}
+	return gap, true
 }
 
 // anyBytes returns the set of bytes the strings of re can hold.

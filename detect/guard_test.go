@@ -41,7 +41,8 @@ func TestGuardHits(t *testing.T) {
 		{`(?i:cred(?:entials?|s)|auth)=(\w+)`, []string{"cred", "auth"}, "credentials=x", "cred", true},
 		{`(?i:cred(?:entials?|s)|auth)=(\w+)`, []string{"cred", "auth", "ent"}, "credentials=x", "ent", false},
 		// (?m)^ before the anchor.
-		{`(?m)^[ \t]*password=(\S+)`, []string{"password"}, "x password=1", "password", true},
+		{`(?m)^[ \t]*password=(\S+)`, []string{"password"}, "x password=1", "password", false}, // only [ \t] after the line start
+		{`(?m)^[ \t]*password=(\S+)`, []string{"password"}, "x\n \tpassword=1", "password", true},
 		{`(?m)^password=(\S+)`, []string{"password"}, "x password=1", "password", false},
 		{`(?m)^password=(\S+)`, []string{"password"}, "x\npassword=1", "password", true},
 		{`(?m)^password=(\S+)`, []string{"password"}, "password=1", "password", true},
