@@ -31,11 +31,15 @@ func Default() (*Config, error) {
 	return cloneConfig(cfg), nil
 }
 
+// cloneConfig copies a config's rules (in one allocation) so that the
+// caller may change them.
 func cloneConfig(cfg *Config) *Config {
 	out := &Config{Title: cfg.Title, Source: cfg.Source}
-	for _, r := range cfg.Rules {
-		c := *r
-		out.Rules = append(out.Rules, &c)
+	rs := make([]Rule, len(cfg.Rules))
+	out.Rules = make([]*Rule, len(cfg.Rules))
+	for i, r := range cfg.Rules {
+		rs[i] = *r
+		out.Rules[i] = &rs[i]
 	}
 	out.Allowlists = append(out.Allowlists, cfg.Allowlists...)
 	return out
@@ -53,12 +57,10 @@ func DefaultWithExamples() (*Config, error) {
 	return cloneConfig(cfg), nil
 }
 
+// loadDefaultCompiled returns the compiled default ruleset, which is
+// static data: callers get clones (see Default).
 func loadDefaultCompiled() (*Config, error) {
-	cfg := defaultRules()
-	for _, r := range cfg.Rules {
-		r.checked = true
-	}
-	return cfg, nil
+	return &defaultConfig, nil
 }
 
 func loadDefaultTOML() (*Config, error) {
