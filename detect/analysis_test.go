@@ -74,6 +74,9 @@ func guardLiteral(g *guard) string {
 		if br.inner {
 			f = append(f, "inner: true")
 		}
+		if len(br.kws) > 0 {
+			f = append(f, fmt.Sprintf("kws: %#v", br.kws))
+		}
 		if br.hasPre {
 			f = append(f, "pre: byteSet"+set(br.pre), fmt.Sprintf("preStart: %v", br.preStart), "hasPre: true")
 		}

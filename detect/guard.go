@@ -38,6 +38,8 @@ type guardBranch struct {
 	// anchor's start at its first occurrence of the keyword in the literal.
 	lits  []string
 	inner bool
+	// kws are the rule's keywords that start some of lits.
+	kws []string
 	// pre holds the bytes that may come right before the anchor;
 	// preStart says the anchor may also start at offset 0. hasPre is false
 	// when nothing is known.
@@ -117,8 +119,8 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 		s -= o
 	} else {
 		cand := false
-		for _, x := range b.lits {
-			if strings.HasPrefix(x, kw) {
+		for _, k := range b.kws {
+			if k == kw {
 				cand = true
 				break
 			}
@@ -335,6 +337,14 @@ func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 		return guardBranch{}, false
 	}
 	gb := guardBranch{lits: a.lits, inner: a.inner}
+	for _, k := range kws {
+		for _, x := range a.lits {
+			if strings.HasPrefix(x, k) {
+				gb.kws = append(gb.kws, k)
+				break
+			}
+		}
+	}
 	word := true
 	for _, x := range a.lits {
 		word = word && isWordByte(x[0])

@@ -42,6 +42,7 @@ type prefilter struct {
 	matchStart uint32   // states >= matchStart (premultiplied) have outputs
 	outs       [][]int  // per state index (state/ncls - firstMatch): keyword ids
 	firstMatch int
+	recip      uint64 // 2^32/ncls rounded up (see emit)
 }
 
 // dfaAfter is how many bytes an engine scans by walking the trie before it
@@ -189,6 +190,7 @@ func (p *prefilter) buildDFA() {
 		}
 	}
 	p.matchStart = uint32(p.firstMatch * nc)
+	p.recip = (1<<32)/uint64(nc) + 1
 	p.outs = make([][]int, n-p.firstMatch)
 	// The DFA, row by row in breadth-first order: an edge of the trie, or
 	// else the failure state's transition (a shallower row, done before).
@@ -386,7 +388,9 @@ func (p *prefilter) emit(hits []hit, st uint32, end, lo int) []hit {
 	if end <= lo {
 		return hits
 	}
-	for _, k := range p.outs[int(st)/p.ncls-p.firstMatch] {
+	// st is a multiple of ncls below 2^32: multiplying by the rounded-up
+	// reciprocal divides exactly, without a DIV in the hot path.
+	for _, k := range p.outs[int(uint64(st)*p.recip>>32)-p.firstMatch] {
 		hits = append(hits, hit{int32(end), int32(k)})
 	}
 	return hits
