@@ -267,15 +267,18 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 	if opts.MaxDecodedBytes == 0 {
 		opts.MaxDecodedBytes = 4 << 20
 	}
-	e := &Engine{opts: opts, byID: map[string]*rule{}}
+	e := &Engine{opts: opts, byID: make(map[string]*rule, len(cfg.Rules))}
 	if !opts.NoCache {
 		e.cache = newResultCache()
 	}
 	var keywords []string
 	var kwRules [][]int
-	kwIndex := map[string]int{}
+	kwIndex := make(map[string]int, 2*len(cfg.Rules))
+	crs := make([]rule, len(cfg.Rules)) // one allocation, not one per rule
+	e.rules = make([]*rule, 0, len(cfg.Rules))
 	for i, r := range cfg.Rules {
-		cr := &rule{idx: i, r: r, generic: r.IsGeneric(), hasRegex: r.Regex != ""}
+		cr := &crs[i]
+		cr.idx, cr.r, cr.generic, cr.hasRegex = i, r, r.IsGeneric(), r.Regex != ""
 		if r.Path != "" {
 			re, err := regexp.Compile(r.Path)
 			if err != nil {

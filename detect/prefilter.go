@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -74,52 +75,71 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 	for c := 'A'; c <= 'Z'; c++ {
 		p.cls[c] = p.cls[c+'a'-'A']
 	}
-	// The trie, with children found by a linear search while it is built.
-	type edge struct {
-		cls uint8
-		to  int32
-	}
+	// The trie, built from the keywords in sorted order: a keyword shares
+	// its path with the one before for their common prefix, so children
+	// are created in class order and no lookup is needed. Edges are then
+	// laid out by parent (kidStart, kidCls, kidTo).
 	total := 1
 	for _, k := range keywords {
 		total += len(k)
-	}
-	kids := make([][]edge, 1, total)
-	outs := make([][]int, 1, total)
-	for ki, k := range keywords {
-		st := int32(0)
-		for i := 0; i < len(k); i++ {
-			c := p.cls[lower(k[i])]
-			nx := int32(-1)
-			for _, e := range kids[st] {
-				if e.cls == c {
-					nx = e.to
-					break
-				}
-			}
-			if nx < 0 {
-				nx = int32(len(kids))
-				kids = append(kids, nil)
-				outs = append(outs, nil)
-				kids[st] = append(kids[st], edge{c, nx})
-			}
-			st = nx
-		}
-		outs[st] = append(outs[st], ki)
 		p.kwLen = append(p.kwLen, len(k))
 		p.maxKw = max(p.maxKw, len(k))
 	}
-	n := len(kids)
-	p.rootRow = make([]int32, p.ncls)
-	for _, e := range kids[0] {
-		p.rootRow[e.cls] = e.to
+	low := make([]string, len(keywords))
+	sorted := make([]int, len(keywords))
+	for i, k := range keywords {
+		low[i] = asciiLower(k)
+		sorted[i] = i
 	}
+	slices.SortFunc(sorted, func(a, b int) int { return strings.Compare(low[a], low[b]) })
+	type edge struct {
+		from int32
+		cls  uint8
+		to   int32
+	}
+	edges := make([]edge, 0, total)
+	outs := make([][]int, 1, total)
+	var path []int32 // path[d]: node at depth d+1 of the previous keyword
+	prev := ""
+	for _, ki := range sorted {
+		k := low[ki]
+		common := 0
+		for common < len(k) && common < len(prev) && k[common] == prev[common] {
+			common++
+		}
+		path = path[:common]
+		st := int32(0)
+		if common > 0 {
+			st = path[common-1]
+		}
+		for i := common; i < len(k); i++ {
+			nx := int32(len(outs))
+			outs = append(outs, nil)
+			edges = append(edges, edge{st, p.cls[k[i]], nx})
+			path = append(path, nx)
+			st = nx
+		}
+		outs[st] = append(outs[st], ki)
+		prev = k
+	}
+	n := len(outs)
+	p.rootRow = make([]int32, p.ncls)
 	p.kidStart = make([]int32, n+1)
-	for i, ks := range kids {
-		slices.SortFunc(ks, func(a, b edge) int { return int(a.cls) - int(b.cls) })
-		p.kidStart[i+1] = p.kidStart[i] + int32(len(ks))
-		for _, e := range ks {
-			p.kidCls = append(p.kidCls, e.cls)
-			p.kidTo = append(p.kidTo, e.to)
+	for _, e := range edges {
+		p.kidStart[e.from+1]++
+	}
+	for i := 0; i < n; i++ {
+		p.kidStart[i+1] += p.kidStart[i]
+	}
+	p.kidCls = make([]uint8, len(edges))
+	p.kidTo = make([]int32, len(edges))
+	fill := slices.Clone(p.kidStart[:n])
+	for _, e := range edges { // in creation order: by class within a parent
+		p.kidCls[fill[e.from]] = e.cls
+		p.kidTo[fill[e.from]] = e.to
+		fill[e.from]++
+		if e.from == 0 {
+			p.rootRow[e.cls] = e.to
 		}
 	}
 	// Breadth-first order (parents before children), failure links, and
@@ -129,11 +149,11 @@ func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
 	p.fail = make([]int32, n)
 	for qi := 0; qi < len(p.order); qi++ {
 		st := p.order[qi]
-		for _, e := range kids[st] {
-			t := e.to
+		for i := p.kidStart[st]; i < p.kidStart[st+1]; i++ {
+			t := p.kidTo[i]
 			p.order = append(p.order, t)
 			if st != 0 {
-				p.fail[t] = p.next(p.fail[st], e.cls)
+				p.fail[t] = p.next(p.fail[st], p.kidCls[i])
 			}
 			if fo := outs[p.fail[t]]; len(fo) > 0 {
 				outs[t] = append(outs[t][:len(outs[t]):len(outs[t])], fo...)
@@ -241,6 +261,20 @@ func (p *prefilter) walkTrie(data []byte, hits []hit) []hit {
 		}
 	}
 	return hits
+}
+
+// asciiLower lower-cases the ASCII letters of s.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lower(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 func lower(c byte) byte {
