@@ -45,14 +45,53 @@ type segment struct {
 	enc        string
 }
 
-// findSegments returns candidate encoded runs in data. It is on the hot
+// findSegments returns candidate encoded runs in data: base64 and hex runs
+// in order, then percent-encoded runs.
+func findSegments(data []byte) []segment {
+	return percentSegments(data, base64Segments(data, 0, len(data), nil))
+}
+
+// findSegmentsNear returns the segments of findSegments(data) that may
+// overlap ranges (sorted), searching for base64 and hex runs only around
+// them: each range is widened over the base64 characters and padding that
+// touch it, so a run that crosses its edge is found whole, and the search
+// starts after a byte that no run holds, as a search from the start of data
+// would be there. Percent runs are searched in all of data (a '%' is rare
+// and found fast).
+func findSegmentsNear(data []byte, ranges []Range) []segment {
+	for i := 1; i < len(ranges); i++ {
+		if ranges[i].Start < ranges[i-1].End {
+			return findSegments(data) // not sorted and apart
+		}
+	}
+	var segs []segment
+	inRun := func(c byte) bool { return classTab[c]&clsB64 != 0 || c == '=' }
+	end := 0
+	for _, r := range ranges {
+		a, b := max(r.Start, end), min(r.End, len(data))
+		if a > b || a > len(data) {
+			continue // (an empty range still overlaps what holds it)
+		}
+		for a > end && inRun(data[a-1]) {
+			a--
+		}
+		for b < len(data) && inRun(data[b]) {
+			b++
+		}
+		segs = base64Segments(data, a, b, segs)
+		end = b
+	}
+	return percentSegments(data, segs)
+}
+
+// base64Segments appends the base64 and hex runs of data[from:to] to segs,
+// searching as if data started at from and ended at to. It is on the hot
 // path, so it skips: a run of at least minBase64Run characters that starts
 // in [i, i+minBase64Run) must cover byte i+minBase64Run-1, so when that byte
 // cannot be in a run the whole stretch is skipped unread.
-func findSegments(data []byte) []segment {
-	var segs []segment
-	n := len(data)
-	for i := 0; i+minBase64Run <= n; {
+func base64Segments(data []byte, from, to int, segs []segment) []segment {
+	n := to
+	for i := from; i+minBase64Run <= n; {
 		probe := i + minBase64Run - 1
 		if classTab[data[probe]]&clsB64 == 0 {
 			i = probe + 1
@@ -82,8 +121,16 @@ func findSegments(data []byte) []segment {
 				segs = append(segs, segment{st, e, enc})
 			}
 		}
-		i = e + 1
+		// The next run may start right after this one's padding ("x=6162..."):
+		// the runs found do not depend on where the probes land.
+		i = e
 	}
+	return segs
+}
+
+// percentSegments appends the percent-encoded runs of data to segs.
+func percentSegments(data []byte, segs []segment) []segment {
+	n := len(data)
 	// Percent-encoded runs: '%' is rare, so find it with IndexByte.
 	for i := 0; i < n; {
 		j := bytes.IndexByte(data[i:], '%')
@@ -234,7 +281,12 @@ func printable(b []byte) bool {
 // decodeAndScan decodes encoded segments of data and scans what they decode
 // to. Findings are placed at the encoded segment.
 func (e *Engine) decodeAndScan(ctx context.Context, data []byte, loc Location, ci chunkInfo, depth int, plain []Finding) ([]Finding, error) {
-	segs := findSegments(data)
+	var segs []segment
+	if ci.changed != nil {
+		segs = findSegmentsNear(data, ci.changed)
+	} else {
+		segs = findSegments(data)
+	}
 	if len(segs) == 0 {
 		return nil, nil
 	}
