@@ -99,9 +99,11 @@ done
 
 # --staged with 10 staged files (edited, one with a secret) in the small repo.
 repo="$WORK/repo-$SMALL"
-files=$(git -C "$repo" ls-files | head -10)
+# (sed, not head: head would close the pipe early, git would die of
+# SIGPIPE, and pipefail would end the script here without a word.)
+files=$(git -C "$repo" ls-files | sed -n '1,10p')
 for f in $files; do printf '\n// staged edit\nvar x = 1\n' >>"$repo/$f"; done
-printf 'var awsKey = "AKIAZ2QXL7NTRV4KPJ5M"\n' >>"$repo/$(echo "$files" | head -1)" # leakhound:allow (planted test key)
+printf 'var awsKey = "AKIAZ2QXL7NTRV4KPJ5M"\n' >>"$repo/$(echo "$files" | sed -n 1p)" # leakhound:allow (planted test key)
 git -C "$repo" add $files
 echo "staged: 10 files in the $SMALL-commit repo"
 measure "leakhound git --staged" "$WORK/leakhound" git --staged --no-progress -f json -r "$WORK/staged.json" "$repo"
