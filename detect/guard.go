@@ -38,7 +38,8 @@ type guardBranch struct {
 	// anchor's start at its first occurrence of the keyword in the literal.
 	lits  []string
 	inner bool
-	// kws are the rule's keywords that start some of lits.
+	// kws are the rule's keywords that start some of lits (unused when
+	// inner).
 	kws []string
 	// pre holds the bytes that may come right before the anchor;
 	// preStart says the anchor may also start at offset 0. hasPre is false
@@ -60,7 +61,7 @@ type guardBranch struct {
 	// the anchor, only such bytes may come before a newline.
 	lineGap    byteSet
 	hasLineGap bool
-	// before is the same for the elements before the anchor: every match
+	// before lists bytes the match needs before the anchor: every match
 	// holds one of before[i].set within before[i].dist bytes before the
 	// anchor's start (the "<" of <db-password>, say).
 	before []need
