@@ -11,7 +11,7 @@ NORACE_TESTS := SameFindings|ScanChangedIsFilteredScan
 .PHONY: build test bench lint eval clean
 
 build:
-	$(GO) build -o bin/leakhound ./cmd/leakhound
+	CGO_ENABLED=0 $(GO) build -o bin/leakhound ./cmd/leakhound
 
 test:
 	$(GO) vet ./...

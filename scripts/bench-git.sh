@@ -32,7 +32,7 @@ for tool in git bc; do
 done
 [ -x /usr/bin/time ] || { echo "bench-git: /usr/bin/time (GNU time) is needed for peak RSS" >&2; exit 2; }
 
-go build -o "$WORK/leakhound" ./cmd/leakhound
+CGO_ENABLED=0 go build -o "$WORK/leakhound" ./cmd/leakhound
 go build -o "$WORK/gitgen" ./internal/gitscan/gitgen/gitgen
 GITLEAKS=""
 if [ -z "${NO_GITLEAKS:-}" ]; then

@@ -18,7 +18,7 @@ WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/bench-image.XXXXXX")}
 CONFIG=${CONFIG:-}
 if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; fi
 
-go build -o "$WORK/leakhound" ./cmd/leakhound
+CGO_ENABLED=0 go build -o "$WORK/leakhound" ./cmd/leakhound
 cfg=()
 if [ -n "$CONFIG" ]; then cfg=(--config "$CONFIG"); fi
 

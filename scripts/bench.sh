@@ -15,7 +15,7 @@ work="${BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/leakhound/bench}"
 corpus="$work/corpus-$mb/c"
 bin="$PWD/bin/leakhound"
 # Always rebuild (cached when current): a stale binary measures old code.
-go build -o "$bin" ./cmd/leakhound
+CGO_ENABLED=0 go build -o "$bin" ./cmd/leakhound
 
 if [ ! -d "$corpus" ]; then
 	echo "generating a ${mb} MB corpus in $corpus" >&2
