@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
@@ -116,7 +115,12 @@ func scanFile(ctx context.Context, j job, sc *scan.Scanner, buf *scan.FileBuffer
 	}
 }
 
-type fileID struct{ dev, ino uint64 }
+// fileID identifies a directory: device and inode where the platform has
+// them (see idOf), else its path with symlinks resolved.
+type fileID struct {
+	dev, ino uint64
+	path     string
+}
 
 type walker struct {
 	opts    Options
@@ -147,7 +151,7 @@ func (w *walker) root(ctx context.Context, root string) error {
 // dir walks one directory. rel holds the path parts below the root, for
 // gitignore matching; name is the reported path prefix.
 func (w *walker) dir(ctx context.Context, path, name string, rel []string, ign []gitignore.Pattern, st os.FileInfo) error {
-	if id, ok := idOf(st); ok {
+	if id, ok := idOf(path, st); ok {
 		if w.visited[id] {
 			w.sc.Stats.SkipItem(scan.SkipSymlink, name)
 			return nil
@@ -238,13 +242,6 @@ func (w *walker) send(ctx context.Context, j job) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func idOf(st os.FileInfo) (fileID, bool) {
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		return fileID{uint64(sys.Dev), uint64(sys.Ino)}, true
-	}
-	return fileID{}, false
 }
 
 // readIgnore adds the patterns of dir/.gitignore (domain rel) to ps.
