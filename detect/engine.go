@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -344,9 +345,66 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 		}
 	}
 	e.prefilter = newPrefilter(keywords, kwRules)
+	e.setPre()
 	n := len(e.rules)
 	e.pool.New = func() any { return newScratch(n) }
 	return e, nil
+}
+
+// setPre gives the prefilter, for each keyword whose rules are all built-in
+// (their guards are generated, see builtinAnalyses), the bytes those
+// guards allow right before it: a hit of "lob" in "blob" or "pat" in
+// "path" is then dropped where it is found, before it costs a hit record
+// and a guard check per rule. Other keywords keep every hit; their rules'
+// guards still run.
+func (e *Engine) setPre() {
+	p := e.prefilter
+	if len(p.kw) == 0 {
+		return
+	}
+	p.kwPre = make([]*byteSet, len(p.kw))
+	p.kwPreStart = make([]bool, len(p.kw))
+	guards := make(map[int]*guard)
+	for k, kw := range p.kw {
+		var set byteSet
+		start, all := false, false
+		for _, ri := range p.kwRules[k] {
+			g, ok := guards[ri]
+			if !ok {
+				r := e.rules[ri].r
+				if a, found := lookupAnalysis(r.Regex, r.Keywords); found {
+					g = a.guard
+				}
+				guards[ri] = g
+			}
+			if g == nil {
+				all = true
+				break
+			}
+			for i := range g.branches {
+				b := &g.branches[i]
+				if b.inner {
+					all = true
+					break
+				}
+				if !slices.Contains(b.kws, kw) {
+					continue
+				}
+				if !b.hasPre {
+					all = true
+					break
+				}
+				set.union(&b.pre)
+				start = start || b.preStart
+			}
+			if all {
+				break
+			}
+		}
+		if !all {
+			p.kwPre[k], p.kwPreStart[k] = &set, start
+		}
+	}
 }
 
 // CommitDependent reports whether the same content can give different

@@ -535,7 +535,7 @@ func TestLeadWindowsSameFindings(t *testing.T) {
 // sameFindingsWithout scans inputs with the default rules as they are and
 // with undo applied to every rule (after it is prepared), fails at the first
 // difference in findings, and returns how many findings it compared.
-func sameFindingsWithout(t *testing.T, what string, undo func(*rule), inputs [][]byte) int {
+func sameFindingsWithout(t *testing.T, what string, undo func(*rule), inputs [][]byte, undoEngine ...func(*Engine)) int {
 	t.Helper()
 	cfg, err := rules.Default()
 	if err != nil {
@@ -546,6 +546,9 @@ func sameFindingsWithout(t *testing.T, what string, undo func(*rule), inputs [][
 	for _, r := range b.rules {
 		r.prepare()
 		undo(r)
+	}
+	for _, u := range undoEngine {
+		u(b)
 	}
 	n := 0
 	for i, f := range inputs {

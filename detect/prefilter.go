@@ -36,6 +36,12 @@ type prefilter struct {
 	order    []int32 // nodes in breadth-first order
 	slowSeen atomic.Int64
 
+	// kwPre, when not nil for a keyword, holds the bytes that may come
+	// right before it for any of its rules to be able to match there, and
+	// kwPreStart says whether it may start the input (see setPre).
+	kwPre      []*byteSet
+	kwPreStart []bool
+
 	// The DFA, built the first time a scan needs it.
 	dfaOnce    sync.Once
 	dfaReady   atomic.Bool
@@ -305,6 +311,9 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 	lines := lineIndex{data: data}
 	lineWork := 0 // bytes the searches from hits have walked
 	for _, h := range hits {
+		if !p.preOK(data, int(h.kw), int(h.end)) {
+			continue
+		}
 		end := int(h.end)
 		start := end - p.kwLen[h.kw]
 		for _, ri := range p.kwRules[h.kw] {
@@ -428,6 +437,18 @@ func (p *prefilter) emit(hits []hit, st uint32, end, lo int) []hit {
 		hits = append(hits, hit{int32(end), int32(k)})
 	}
 	return hits
+}
+
+// preOK reports whether keyword k ending at end has a byte before it that
+// one of its rules allows there.
+func (p *prefilter) preOK(data []byte, k, end int) bool {
+	if p.kwPre == nil || p.kwPre[k] == nil {
+		return true
+	}
+	if s := end - p.kwLen[k]; s > 0 {
+		return p.kwPre[k].has(data[s-1])
+	}
+	return p.kwPreStart[k]
 }
 
 // walk runs the DFA over data[from:to] from the start state.
