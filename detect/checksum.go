@@ -61,19 +61,22 @@ func GitHubStyleToken(prefix, body30 string) string {
 	return prefix + body30 + encodeBase62CRC(body30)
 }
 
+// alphabetIndex maps each byte of alphabet to its position, others to -1.
+func alphabetIndex(alphabet string) (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = int8(i)
+	}
+	return t
+}
+
 // --- Base58Check (Bitcoin) ---
 
 const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
-var base58Index = func() (t [256]int8) {
-	for i := range t {
-		t[i] = -1
-	}
-	for i := 0; i < len(base58Alphabet); i++ {
-		t[base58Alphabet[i]] = int8(i)
-	}
-	return t
-}()
+var base58Index = alphabetIndex(base58Alphabet)
 
 // decodeBase58 decodes s in the Bitcoin base58 alphabet: each leading '1'
 // is a leading zero byte. ok is false on a character outside the alphabet.
@@ -232,15 +235,7 @@ func base58CheckKey(secret string) bool {
 
 const bech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
-var bech32Index = func() (t [256]int8) {
-	for i := range t {
-		t[i] = -1
-	}
-	for i := 0; i < len(bech32Charset); i++ {
-		t[bech32Charset[i]] = int8(i)
-	}
-	return t
-}()
+var bech32Index = alphabetIndex(bech32Charset)
 
 func bech32Polymod(hrp string, data []byte) uint32 {
 	gen := [5]uint32{0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3}

@@ -349,28 +349,12 @@ func deltaChanges(delta, a, b []byte, needBlocks bool) (blocks []block, changed 
 		delta = delta[1:]
 		switch {
 		case cmd&0x80 != 0:
-			var off, size int
-			for i := uint(0); i < 4; i++ {
-				if cmd&(1<<i) != 0 {
-					if len(delta) == 0 {
-						return nil, nil, false
-					}
-					off |= int(delta[0]) << (8 * i)
-					delta = delta[1:]
-				}
+			o, sz, rest, ok := copyOp(cmd, delta)
+			if !ok {
+				return nil, nil, false
 			}
-			for i := uint(0); i < 3; i++ {
-				if cmd&(0x10<<i) != 0 {
-					if len(delta) == 0 {
-						return nil, nil, false
-					}
-					size |= int(delta[0]) << (8 * i)
-					delta = delta[1:]
-				}
-			}
-			if size == 0 {
-				size = 0x10000
-			}
+			off, size := int(o), int(sz)
+			delta = rest
 			if off+size > len(a) || x+size > len(b) {
 				return nil, nil, false
 			}

@@ -71,27 +71,21 @@ func parseCommitHeader(b []byte, slab []plumbing.Hash) (commitHeader, []plumbing
 	c.committed = zeroUnix
 	sawTree := false
 	start := len(slab)
-	for len(b) > 0 {
-		nl := bytes.IndexByte(b, '\n')
-		var line []byte
-		if nl < 0 {
-			line, b = b, nil
-		} else {
-			line, b = b[:nl], b[nl+1:]
-		}
-		if len(line) == 0 {
+	for {
+		key, val, rest, done := nextHeader(b)
+		if done {
 			break
 		}
-		key, val, _ := bytes.Cut(line, []byte{' '})
+		b = rest
 		switch string(key) {
 		case "tree":
-			h, ok := parseHashBytes(val)
+			h, ok := parseHash(val)
 			if !ok {
 				return c, slab[:start], fmt.Errorf("%w: bad tree line in commit", errCorrupt)
 			}
 			c.tree, sawTree = h, true
 		case "parent":
-			h, ok := parseHashBytes(val)
+			h, ok := parseHash(val)
 			if !ok {
 				return c, slab[:start], fmt.Errorf("%w: bad parent line in commit", errCorrupt)
 			}
@@ -107,8 +101,23 @@ func parseCommitHeader(b []byte, slab []plumbing.Hash) (commitHeader, []plumbing
 	return c, slab, nil
 }
 
-// parseHashBytes is parseHash without allocating.
-func parseHashBytes(b []byte) (plumbing.Hash, bool) {
+// nextHeader splits the first header line off a commit object: its key,
+// its value and what follows. done is set at the blank line that ends the
+// headers (rest is then the message) or at the end of the object.
+func nextHeader(b []byte) (key, val, rest []byte, done bool) {
+	if len(b) == 0 {
+		return nil, nil, nil, true
+	}
+	line, rest, _ := bytes.Cut(b, []byte{'\n'})
+	if len(line) == 0 {
+		return nil, nil, rest, true
+	}
+	key, val, _ = bytes.Cut(line, []byte{' '})
+	return key, val, rest, false
+}
+
+// parseHash parses a hash in hex without allocating.
+func parseHash(b []byte) (plumbing.Hash, bool) {
 	var h plumbing.Hash
 	if len(b) != 40 {
 		return h, false
@@ -146,22 +155,16 @@ func signatureUnix(s []byte) int64 {
 func parseCommit(b []byte) (*commitData, error) {
 	c := &commitData{}
 	sawTree := false
-	for len(b) > 0 {
-		nl := bytes.IndexByte(b, '\n')
-		var line []byte
-		if nl < 0 {
-			line, b = b, nil
-		} else {
-			line, b = b[:nl], b[nl+1:]
-		}
-		if len(line) == 0 {
+	for {
+		key, val, rest, done := nextHeader(b)
+		if done {
 			// The message follows the blank line.
-			msg := strings.TrimLeft(string(b), "\n")
+			msg := strings.TrimLeft(string(rest), "\n")
 			first, _, _ := strings.Cut(msg, "\n")
 			c.message = strings.TrimSpace(first)
 			break
 		}
-		key, val, _ := bytes.Cut(line, []byte{' '})
+		b = rest
 		switch string(key) {
 		case "tree":
 			h, ok := parseHash(val)
@@ -185,16 +188,6 @@ func parseCommit(b []byte) (*commitData, error) {
 		return nil, fmt.Errorf("%w: commit without a tree", errCorrupt)
 	}
 	return c, nil
-}
-
-func parseHash(b []byte) (plumbing.Hash, bool) {
-	if len(b) != 40 {
-		return plumbing.ZeroHash, false
-	}
-	if !plumbing.IsHash(string(b)) {
-		return plumbing.ZeroHash, false
-	}
-	return plumbing.NewHash(string(b)), true
 }
 
 // parseSignature parses "Name <email> 1700000000 +0100".

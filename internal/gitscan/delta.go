@@ -26,26 +26,8 @@ func applyDelta(dst, base, delta []byte) ([]byte, error) {
 		switch {
 		case cmd&0x80 != 0:
 			var off, size uint64
-			for i := uint(0); i < 4; i++ {
-				if cmd&(1<<i) != 0 {
-					if len(delta) == 0 {
-						return nil, errBadDelta
-					}
-					off |= uint64(delta[0]) << (8 * i)
-					delta = delta[1:]
-				}
-			}
-			for i := uint(0); i < 3; i++ {
-				if cmd&(0x10<<i) != 0 {
-					if len(delta) == 0 {
-						return nil, errBadDelta
-					}
-					size |= uint64(delta[0]) << (8 * i)
-					delta = delta[1:]
-				}
-			}
-			if size == 0 {
-				size = 0x10000
+			if off, size, delta, ok = copyOp(cmd, delta); !ok {
+				return nil, errBadDelta
 			}
 			if off+size > uint64(len(base)) || uint64(len(dst))+size > dstSize {
 				return nil, errBadDelta
@@ -66,6 +48,33 @@ func applyDelta(dst, base, delta []byte) ([]byte, error) {
 		return nil, errBadDelta
 	}
 	return dst, nil
+}
+
+// copyOp reads the offset and size of a delta's copy instruction cmd (high
+// bit set) from the bytes that follow it, and returns what is left.
+func copyOp(cmd byte, delta []byte) (off, size uint64, rest []byte, ok bool) {
+	for i := uint(0); i < 4; i++ {
+		if cmd&(1<<i) != 0 {
+			if len(delta) == 0 {
+				return 0, 0, delta, false
+			}
+			off |= uint64(delta[0]) << (8 * i)
+			delta = delta[1:]
+		}
+	}
+	for i := uint(0); i < 3; i++ {
+		if cmd&(0x10<<i) != 0 {
+			if len(delta) == 0 {
+				return 0, 0, delta, false
+			}
+			size |= uint64(delta[0]) << (8 * i)
+			delta = delta[1:]
+		}
+	}
+	if size == 0 {
+		size = 0x10000
+	}
+	return off, size, delta, true
 }
 
 // uvarint reads a little-endian base-128 number.
