@@ -161,6 +161,7 @@ type rule struct {
 	// with orig, the rule's own regex (see widenRepeats).
 	pattern  string
 	exact    int
+	builtin  *analysis // the generated analysis, found by Engine.setPre
 	origOnce sync.Once
 	orig     *regexp.Regexp
 	origErr  error
@@ -204,7 +205,12 @@ func (r *rule) prepare() error {
 		if !r.hasRegex {
 			return
 		}
-		a, ok := lookupAnalysis(r.r.Regex, r.r.Keywords)
+		a, ok := analysis{}, false
+		if r.builtin != nil {
+			a, ok = *r.builtin, true
+		} else {
+			a, ok = lookupAnalysis(r.r.Regex, r.r.Keywords)
+		}
 		if !ok {
 			var err error
 			if a, err = analyze(r.r.Regex, r.r.Keywords); err != nil {
@@ -364,18 +370,21 @@ func (e *Engine) setPre() {
 	}
 	p.kwPre = make([]*byteSet, len(p.kw))
 	p.kwPreStart = make([]bool, len(p.kw))
-	guards := make(map[int]*guard)
+	looked := make([]bool, len(e.rules))
 	for k, kw := range p.kw {
 		var set byteSet
 		start, all := false, false
 		for _, ri := range p.kwRules[k] {
-			g, ok := guards[ri]
-			if !ok {
-				r := e.rules[ri].r
-				if a, found := lookupAnalysis(r.Regex, r.Keywords); found {
-					g = a.guard
+			r := e.rules[ri]
+			if !looked[ri] {
+				looked[ri] = true
+				if a, found := lookupAnalysis(r.r.Regex, r.r.Keywords); found {
+					r.builtin = &a // prepare uses it instead of looking again
 				}
-				guards[ri] = g
+			}
+			var g *guard
+			if r.builtin != nil {
+				g = r.builtin.guard
 			}
 			if g == nil {
 				all = true
