@@ -80,7 +80,17 @@ type Engine struct {
 	regexCalls atomic.Int64
 	exactRuns  atomic.Int64 // windows run again with a rule's own regex (see findAll)
 	regexBytes atomic.Int64
+
+	// headAfter is the number of hits a rule's guard lets through before
+	// the rule gets a guard with heads (see rule.passed).
+	headAfter int64
 }
+
+// headAfterPasses is Engine.headAfter: a guard that lets this many hits
+// through is worth the parse that builds its heads (tens of
+// microseconds), while a scan that meets a rule a few times does not pay
+// it.
+const headAfterPasses = 32
 
 // Counters reports how many regex runs the engine made and over how many
 // bytes (cache hits included), for benchmarks and tuning.
@@ -155,7 +165,11 @@ type rule struct {
 	after    int // window reach after a keyword hit
 	lines    int // most newlines a match can span, or unbounded
 	lead     int // bytes a match holds before its leading keyword, or unbounded
-	guard    *guard
+	// guard is the rule's guard; once it has let headAfter hits through,
+	// it is replaced by one with heads (see rule.passed).
+	guard     atomic.Pointer[guard]
+	guardPass atomic.Int64
+	headed    atomic.Bool
 	// pattern is the regex the rule runs, with long counted repetitions
 	// widened; matches longer than exact (unless it is -1) are checked
 	// with orig, the rule's own regex (see widenRepeats).
@@ -222,10 +236,30 @@ func (r *rule) prepare() error {
 		if a.pattern != "" {
 			r.pattern = a.pattern
 		}
-		r.lead, r.guard, r.lines = a.lead, a.guard, a.lines
+		r.lead, r.lines = a.lead, a.lines
+		r.guard.Store(a.guard)
 		r.before, r.after = a.before, a.after
 	})
 	return r.prepErr
+}
+
+// passed counts a hit the rule's guard let through. The one that makes
+// them headAfter replaces the guard with one whose branches have heads:
+// the guard checks the bytes next to a keyword, the heads the value after
+// it, so a rule whose guard lets many hits through (generic-api-key on
+// "cacheKey = a.url(x)") runs its regex on fewer windows.
+func (r *rule) passed(headAfter int64) {
+	if r.guardPass.Add(1) != headAfter {
+		return
+	}
+	defer r.headed.Store(true)
+	parsed, err := syntax.Parse(r.r.Regex, syntax.Perl)
+	if err != nil {
+		return
+	}
+	if g := newGuard(parsed, r.r.Keywords, true); g != nil {
+		r.guard.Store(g)
+	}
 }
 
 // analysis is what the engine derives from a rule's regex and keywords.
@@ -249,7 +283,7 @@ func analyze(regex string, keywords []string) (analysis, error) {
 		a.pattern = ""
 	}
 	a.lead = leadBeforeKeyword(parsed, keywords)
-	a.guard = newGuard(parsed, keywords)
+	a.guard = newGuard(parsed, keywords, false)
 	n := maxMatchLen(parsed)
 	a.lines = maxNewlines(parsed)
 	switch {
@@ -274,7 +308,7 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 	if opts.MaxDecodedBytes == 0 {
 		opts.MaxDecodedBytes = 4 << 20
 	}
-	e := &Engine{opts: opts, byID: make(map[string]*rule, len(cfg.Rules))}
+	e := &Engine{opts: opts, byID: make(map[string]*rule, len(cfg.Rules)), headAfter: headAfterPasses}
 	if !opts.NoCache {
 		e.cache = newResultCache()
 	}

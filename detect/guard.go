@@ -65,6 +65,9 @@ type guardBranch struct {
 	// holds one of before[i].set within before[i].dist bytes before the
 	// anchor's start (the "<" of <db-password>, say).
 	before []need
+	// head, when not nil, is the automaton of the branch's matches from
+	// the anchor on (see head). Only guards built with heads have it.
+	head *head
 }
 
 // need is a set of bytes one of which every match holds within dist bytes
@@ -181,6 +184,11 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 			}
 		}
 	}
+	if b.head != nil && !b.head.match(data, s) {
+		// The head checks what the needs below do and more; most hits it
+		// turns away would pass them.
+		return false
+	}
 	for k := range b.after {
 		an := &b.after[k]
 		if an.hasGap {
@@ -271,7 +279,11 @@ func hasPrefixFold(b []byte, lower string) bool {
 
 // newGuard derives a guard from a parsed regex and the rule's keywords, or
 // returns nil when the regex does not give one.
-func newGuard(re *syntax.Regexp, keywords []string) *guard {
+//
+// With heads set, each branch also gets its head: an automaton that
+// checks more (the value after an assignment) at a higher cost, which
+// the engine builds for rules whose guards let many hits through.
+func newGuard(re *syntax.Regexp, keywords []string, heads bool) *guard {
 	if len(keywords) == 0 {
 		return nil
 	}
@@ -288,7 +300,7 @@ func newGuard(re *syntax.Regexp, keywords []string) *guard {
 	}
 	g := &guard{}
 	for _, br := range branches {
-		gbs, ok := guardsFor(flatten(br, nil), kws, 2)
+		gbs, ok := guardsFor(flatten(br, nil), kws, 2, heads)
 		if !ok {
 			return nil
 		}
@@ -300,8 +312,8 @@ func newGuard(re *syntax.Regexp, keywords []string) *guard {
 // guardsFor is guardFor, and when a concatenation has no anchor of its
 // own, tries its alternations: x(a|b)y is xay|xby, and each branch may
 // have an anchor (depth bounds the nesting).
-func guardsFor(items []*syntax.Regexp, kws []string, depth int) ([]guardBranch, bool) {
-	if gb, ok := guardFor(items, kws); ok {
+func guardsFor(items []*syntax.Regexp, kws []string, depth int, heads bool) ([]guardBranch, bool) {
+	if gb, ok := guardFor(items, kws, heads); ok {
 		return []guardBranch{gb}, true
 	}
 	if depth == 0 {
@@ -316,7 +328,7 @@ func guardsFor(items []*syntax.Regexp, kws []string, depth int) ([]guardBranch, 
 		ok := true
 		for _, sub := range alt.Sub {
 			joined := append(append(append([]*syntax.Regexp(nil), items[:i]...), flatten(sub, nil)...), items[i+1:]...)
-			gbs, bok := guardsFor(joined, kws, depth-1)
+			gbs, bok := guardsFor(joined, kws, depth-1, heads)
 			if !bok {
 				ok = false
 				break
@@ -332,7 +344,7 @@ func guardsFor(items []*syntax.Regexp, kws []string, depth int) ([]guardBranch, 
 
 // guardFor finds the anchor in a flattened concatenation and builds the
 // branch's condition.
-func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
+func guardFor(items []*syntax.Regexp, kws []string, heads bool) (guardBranch, bool) {
 	a, ok := findAnchor(items, kws)
 	if !ok {
 		return guardBranch{}, false
@@ -374,6 +386,9 @@ func guardFor(items []*syntax.Regexp, kws []string) (guardBranch, bool) {
 	}
 	gb.before = needBefore(items, a.i)
 	gb.lineGap, gb.hasLineGap = lineGap(items, a.i)
+	if heads {
+		gb.head = newHead(items[a.i:])
+	}
 	return gb, true
 }
 

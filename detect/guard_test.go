@@ -2,8 +2,10 @@ package detect
 
 import (
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"regexp/syntax"
 	"strings"
 	"testing"
@@ -80,7 +82,7 @@ func TestGuardHits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := newGuard(re, c.kws)
+		g := newGuard(re, c.kws, false)
 		if g == nil {
 			t.Errorf("%s: no guard", c.re)
 			continue
@@ -93,7 +95,7 @@ func TestGuardHits(t *testing.T) {
 	// No anchor in some branch: no guard.
 	for _, re := range []string{`[a-z]+=(\w+)`, `token=(\w+)|(\w+)@host`} {
 		p, _ := syntax.Parse(re, syntax.Perl)
-		if newGuard(p, []string{"key", "token"}) != nil {
+		if newGuard(p, []string{"key", "token"}, false) != nil {
 			t.Errorf("%s: unexpected guard", re)
 		}
 	}
@@ -121,7 +123,7 @@ func TestGuardsSameFindings(t *testing.T) {
 		}
 		inputs = append(inputs, []byte(in.String()))
 		p, err := syntax.Parse(r.Regex, syntax.Perl)
-		if err == nil && r.Regex != "" && newGuard(p, r.Keywords) != nil {
+		if err == nil && r.Regex != "" && newGuard(p, r.Keywords, false) != nil {
 			guarded++
 		}
 	}
@@ -139,6 +141,81 @@ func TestGuardsSameFindings(t *testing.T) {
 	}
 	// Without guards means without the prefilter's check of the byte
 	// before a keyword too (Engine.setPre), which comes from them.
-	n := sameFindingsWithout(t, "guards", func(r *rule) { r.guard = nil }, inputs, func(e *Engine) { e.prefilter.kwPre = nil })
+	n := sameFindingsWithout(t, "guards", func(r *rule) { r.guard.Store(nil) }, inputs, func(e *Engine) { e.prefilter.kwPre = nil })
 	t.Logf("%d findings, %d of %d rules guarded", n, guarded, len(rcfg.Rules))
+}
+
+// TestHeadHits checks what heads add to guards: the value after an
+// assignment, a $ at the end, the bound on a match's length, and data that
+// ends inside the head.
+func TestHeadHits(t *testing.T) {
+	const apiKey = `[\w.-](?i:key)(?:[_.-]?(?:value|val|str|string|prod|dev|staging|primary|secondary|literal|override))?[ \t]{0,4}(?:=|:=|:)[ \t]{0,4}(?:"([^\s"]{16,200})"|([^\s"'(){};,]{16,200})(?:[ \t;,)]|$))`
+	const xml = `<add\b[^<>]{0,100}?\bkey=["'](?i:password)["'][^<>]{0,100}?\bvalue=["']([^"'\s<>]{6,200})["']`
+	cases := []struct {
+		re, text string
+		want     bool
+	}{
+		{apiKey, `contextKey = if.return(tokenizer, "and")`, false}, // no 16-byte value
+		{apiKey, `cacheKey = a.url(sessionStore, "wait")`, false},
+		{apiKey, `x API_KEY=pZvLkXw3w6weMkWrbeL4fLTlYhtcvssh`, true},
+		{apiKey, `x apiKey: "MizRBFGLnHc64KVCYXx7EKXMUbl"`, true},
+		{apiKey, `x_key_value = "MizRBFGLnHc64KVCYXx7EKXMUbl"`, true}, // a suffix word
+		{apiKey, "x_key = abcdefghijklmnopq\nnext", true},             // $ before a newline
+		{apiKey, "x_key = abcdefghijklmnopq(", false},                 // no end after the value
+		{apiKey, "x_key = abcdefghijklmnopq", true},                   // the data ends: the regex decides
+		{apiKey, "x_key = abcdefgh", true},                            // the data ends inside the value
+		{xml, `<add key="password" value="hunter22x"/>`, true},
+		{xml, `<add key="password" ` + strings.Repeat("x", 300) + ` value="hunter22x"/>`, false}, // too far
+		{xml, `<add key="password" ` + strings.Repeat("é", 100) + ` value="hunter22x"/>`, true},  // runes, not bytes
+	}
+	for _, c := range cases {
+		re, err := syntax.Parse(c.re, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kw := "key"
+		if strings.HasPrefix(c.re, "<") {
+			kw = "password"
+		}
+		g := newGuard(re, []string{kw}, true)
+		if g == nil || g.branches[0].head == nil {
+			t.Fatalf("%s: no head", c.re)
+		}
+		s := strings.Index(strings.ToLower(c.text), kw)
+		if got := g.check([]byte(c.text), s, kw); got != c.want {
+			t.Errorf("%.30s… on %q: %v, want %v", c.re, c.text, got, c.want)
+		}
+		// Without its head the guard lets every case through.
+		if !newGuard(re, []string{kw}, false).check([]byte(c.text), s, kw) {
+			t.Errorf("%.30s… on %q: the guard alone turns it away", c.re, c.text)
+		}
+	}
+}
+
+// TestHeadStateLimit checks that a head whose DFA would need more than
+// maxHeadStates states still accepts every string the regex matches.
+func TestHeadStateLimit(t *testing.T) {
+	re := `key(?:a|b)*a(?:a|b){12}c`
+	p, _ := syntax.Parse(re, syntax.Perl)
+	g := newGuard(p, []string{"key"}, true)
+	std := regexp.MustCompile(`^` + re)
+	r := rand.New(rand.NewPCG(1, 2))
+	matched := 0
+	for n := 0; n < 3000; n++ {
+		b := []byte("key")
+		for len(b) < 3+20+r.IntN(60) {
+			b = append(b, "ab"[r.IntN(2)])
+		}
+		b = append(b, 'c')
+		if std.Match(b) {
+			matched++
+			if !g.check(b, 0, "key") {
+				t.Fatalf("%q matches but the head fails it", b)
+			}
+		}
+	}
+	h := g.branches[0].head
+	if len(h.states) < h.maxStates-headStart-1 || matched == 0 {
+		t.Fatalf("%d states, %d matches: the limit was not reached", len(h.states), matched)
+	}
 }

@@ -327,8 +327,13 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 			if changed != nil && !r.requiredByOther && !Overlaps(changed, start-r.before, end+r.after) {
 				continue
 			}
-			if r.guard != nil && !r.guard.check(data, start, p.kw[h.kw]) {
-				continue
+			if g := r.guard.Load(); g != nil {
+				if !g.check(data, start, p.kw[h.kw]) {
+					continue
+				}
+				if !r.headed.Load() {
+					r.passed(e.headAfter)
+				}
 			}
 			ws, we := max(0, start-r.before), min(len(data), end+r.after)
 			if r.lead >= 0 {
