@@ -87,19 +87,35 @@ func findSegmentsNear(data []byte, ranges []Range) []segment {
 // base64Segments appends the base64 and hex runs of data[from:to] to segs,
 // searching as if data started at from and ended at to. It is on the hot
 // path, so it skips: a run of at least minBase64Run characters that starts
-// in [i, i+minBase64Run) must cover byte i+minBase64Run-1, so when that byte
-// cannot be in a run the whole stretch is skipped unread.
+// in [i, i+minBase64Run) must cover byte i+minBase64Run-1 (the probe), so
+// when that byte cannot be in a run the whole stretch is skipped unread.
+// When it can, the search goes back from it to the start of its run; if
+// that is past i, no long run starts before it, and the next probe is
+// minBase64Run-1 bytes after it. Short runs (most identifiers) are thus
+// never read to their end.
 func base64Segments(data []byte, from, to int, segs []segment) []segment {
 	n := to
+	known := from - 1 // when known >= i, data[i:known+1] are all base64 characters
 	for i := from; i+minBase64Run <= n; {
 		probe := i + minBase64Run - 1
 		if classTab[data[probe]]&clsB64 == 0 {
 			i = probe + 1
 			continue
 		}
+		lim := i
+		if known >= i {
+			lim = known + 1
+		}
 		st := probe
-		for st > i && classTab[data[st-1]]&clsB64 != 0 {
+		for st > lim && classTab[data[st-1]]&clsB64 != 0 {
 			st--
+		}
+		if st == lim {
+			st = i
+		}
+		if st > i {
+			i, known = st, probe
+			continue
 		}
 		e := probe + 1
 		for e < n && classTab[data[e]]&clsB64 != 0 {
@@ -110,16 +126,15 @@ func base64Segments(data []byte, from, to int, segs []segment) []segment {
 		for pad := 0; pad < 2 && e < n && data[e] == '='; pad++ {
 			e++
 		}
-		if l := e - st; l >= minBase64Run {
-			enc := EncBase64
-			if l >= minHexRun && l%2 == 0 && allHex(data[st:e]) {
-				enc = EncHex
-			}
-			// Most runs are identifiers, paths or hashes: keep only those
-			// whose first bytes decode to text.
-			if plausible(data[st:e], enc) {
-				segs = append(segs, segment{st, e, enc})
-			}
+		// A run of at least minBase64Run characters starts at i.
+		enc := EncBase64
+		if l := e - st; l >= minHexRun && l%2 == 0 && allHex(data[st:e]) {
+			enc = EncHex
+		}
+		// Most runs are identifiers, paths or hashes: keep only those
+		// whose first bytes decode to text.
+		if plausible(data[st:e], enc) {
+			segs = append(segs, segment{st, e, enc})
 		}
 		// The next run may start right after this one's padding ("x=6162..."):
 		// the runs found do not depend on where the probes land.

@@ -47,3 +47,65 @@ func TestFindSegmentsNear(t *testing.T) {
 		t.Fatalf("only %d inputs had segments in their ranges", compared)
 	}
 }
+
+// TestBase64SegmentsReference checks the skipping search against a plain
+// one that reads every byte, on text of short identifiers, long runs,
+// padding and separators, searched whole and from inner offsets.
+func TestBase64SegmentsReference(t *testing.T) {
+	in := func(c byte) bool { return classTab[c]&clsB64 != 0 }
+	reference := func(data []byte, from, to int) []segment {
+		var segs []segment
+		for i := from; i < to; {
+			if !in(data[i]) {
+				i++
+				continue
+			}
+			st, e := i, i
+			for e < to && in(data[e]) {
+				e++
+			}
+			chars := e - st
+			for pad := 0; pad < 2 && e < to && data[e] == '='; pad++ {
+				e++
+			}
+			if chars >= minBase64Run {
+				enc := EncBase64
+				if l := e - st; l >= minHexRun && l%2 == 0 && allHex(data[st:e]) {
+					enc = EncHex
+				}
+				if plausible(data[st:e], enc) {
+					segs = append(segs, segment{st, e, enc})
+				}
+			}
+			i = e
+		}
+		return segs
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	pieces := []string{"dGhpcyBpcyBhIHNlY3JldCB0ZXh0", "IHRoYXQgZGVjb2RlcyB3ZWxs", "dGV4dA", "6162636465666768696a6b6c6d6e6f70",
+		"==", "=", " ", "\n", ".", "(", "x", "ab", "userID", "partitionKey", "0123456789abcde", "0123456789abcdef", "x="}
+	found := 0
+	for n := 0; n < 5000; n++ {
+		var b []byte
+		for len(b) < 20+r.IntN(400) {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		from, to := 0, len(b)
+		if n%2 == 1 {
+			from, to = r.IntN(len(b)), len(b)-r.IntN(8)
+			if from > to {
+				from = to
+			}
+		}
+		want := fmt.Sprint(reference(b, from, to))
+		if got := fmt.Sprint(base64Segments(b, from, to, nil)); got != want {
+			t.Fatalf("%q [%d:%d]:\n got %s\nwant %s", b, from, to, got, want)
+		}
+		if want != "[]" {
+			found++
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d inputs had segments", found)
+	}
+}
