@@ -200,16 +200,18 @@ func (p *prefilter) buildDFA() {
 	nc := p.ncls
 	// Renumber: states without outputs first, so "has output" is one
 	// compare. The root has no outputs (keywords are non-empty) and stays 0.
+	// Within each group states go breadth-first: the shallow states, where
+	// scans spend nearly all their time, share a few pages of the table.
 	newID := make([]int32, n)
 	id := int32(0)
-	for st := 0; st < n; st++ {
+	for _, st := range p.order {
 		if len(p.trieOuts[st]) == 0 {
 			newID[st] = id
 			id++
 		}
 	}
 	p.firstMatch = int(id)
-	for st := 0; st < n; st++ {
+	for _, st := range p.order {
 		if len(p.trieOuts[st]) > 0 {
 			newID[st] = id
 			id++
