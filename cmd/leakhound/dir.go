@@ -32,6 +32,7 @@ tar.gz, gz) are opened up to --max-archive-depth; binary files and files over
 		if len(args) == 0 {
 			args = []string{"."}
 		}
+		bigScan(cmd, f)
 		return runScan(cmd, f, args[0], func(ctx context.Context, sc *scan.Scanner) error {
 			return dirscan.Walk(ctx, args, dirscan.Options{Workers: f.workers, Gitignore: gitignore, FollowSymlinks: follow}, sc)
 		})

