@@ -127,18 +127,24 @@ func base64Segments(data []byte, from, to int, segs []segment) []segment {
 			e++
 		}
 		// A run of at least minBase64Run characters starts at i.
-		enc := EncBase64
-		if l := e - st; l >= minHexRun && l%2 == 0 && allHex(data[st:e]) {
-			enc = EncHex
-		}
-		// Most runs are identifiers, paths or hashes: keep only those
-		// whose first bytes decode to text.
-		if plausible(data[st:e], enc) {
-			segs = append(segs, segment{st, e, enc})
-		}
+		segs = appendRun(segs, data, st, e)
 		// The next run may start right after this one's padding ("x=6162..."):
 		// the runs found do not depend on where the probes land.
 		i = e
+	}
+	return segs
+}
+
+// appendRun appends the run data[st:e] (base64 characters and padding) as
+// a hex or base64 segment, if it is plausible: most runs are identifiers,
+// paths or hashes, so only those whose first bytes decode to text are kept.
+func appendRun(segs []segment, data []byte, st, e int) []segment {
+	enc := EncBase64
+	if l := e - st; l >= minHexRun && l%2 == 0 && allHex(data[st:e]) {
+		enc = EncHex
+	}
+	if plausible(data[st:e], enc) {
+		segs = append(segs, segment{st, e, enc})
 	}
 	return segs
 }

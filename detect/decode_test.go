@@ -69,13 +69,7 @@ func TestBase64SegmentsReference(t *testing.T) {
 				e++
 			}
 			if chars >= minBase64Run {
-				enc := EncBase64
-				if l := e - st; l >= minHexRun && l%2 == 0 && allHex(data[st:e]) {
-					enc = EncHex
-				}
-				if plausible(data[st:e], enc) {
-					segs = append(segs, segment{st, e, enc})
-				}
+				segs = appendRun(segs, data, st, e)
 			}
 			i = e
 		}
