@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp/syntax"
 	"strings"
 	"testing"
@@ -535,6 +538,43 @@ func TestLeadWindowsSameFindings(t *testing.T) {
 // sameFindingsWithout scans inputs with the default rules as they are and
 // with undo applied to every rule (after it is prepared), fails at the first
 // difference in findings, and returns how many findings it compared.
+// exampleInputs returns the default rules with their examples and one
+// input per rule: its examples and negative examples, each as wrap writes
+// it (one scan per rule, not per example, keeps -race runs short).
+func exampleInputs(t *testing.T, wrap func(ex string) string) (*rules.Config, [][]byte) {
+	t.Helper()
+	cfg, err := rules.DefaultWithExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs [][]byte
+	for _, r := range cfg.Rules {
+		var in strings.Builder
+		for _, ex := range append(r.Examples, r.NegativeExamples...) {
+			in.WriteString(wrap(ex))
+		}
+		inputs = append(inputs, []byte(in.String()))
+	}
+	return cfg, inputs
+}
+
+// corpusFiles returns the files of the labelled corpus (testdata/corpus).
+func corpusFiles(t *testing.T) [][]byte {
+	t.Helper()
+	var files [][]byte
+	filepath.WalkDir("../testdata/corpus", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			data, _ := os.ReadFile(p)
+			files = append(files, data)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		t.Fatal("no corpus files")
+	}
+	return files
+}
+
 func sameFindingsWithout(t *testing.T, what string, undo func(*rule), inputs [][]byte, undoEngine ...func(*Engine)) int {
 	t.Helper()
 	cfg, err := rules.Default()

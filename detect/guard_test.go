@@ -1,16 +1,11 @@
 package detect
 
 import (
-	"io/fs"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"regexp"
 	"regexp/syntax"
 	"strings"
 	"testing"
-
-	"github.com/leakhound/leakhound/rules"
 )
 
 func TestGuardHits(t *testing.T) {
@@ -110,34 +105,16 @@ func TestGuardsSameFindings(t *testing.T) {
 	// its lines, which is slow under -race: keep it small).
 	inputs := sourceFiles(512<<10, true)
 	// Every rule's examples, alone and inside other text.
-	rcfg, err := rules.DefaultWithExamples()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rcfg, examples := exampleInputs(t, func(ex string) string {
+		return ex + "\n\nx" + ex + "_y\n" + ex + " blob path" + ex + "\n\n"
+	})
+	inputs = append(append(inputs, examples...), corpusFiles(t)...)
 	guarded := 0
 	for _, r := range rcfg.Rules {
-		// One input per rule (a scan per example is slow under -race).
-		var in strings.Builder
-		for _, ex := range append(r.Examples, r.NegativeExamples...) {
-			in.WriteString(ex + "\n\nx" + ex + "_y\n" + ex + " blob path" + ex + "\n\n")
-		}
-		inputs = append(inputs, []byte(in.String()))
 		p, err := syntax.Parse(r.Regex, syntax.Perl)
 		if err == nil && r.Regex != "" && newGuard(p, r.Keywords, false) != nil {
 			guarded++
 		}
-	}
-	corpus := 0
-	filepath.WalkDir("../testdata/corpus", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			data, _ := os.ReadFile(p)
-			inputs = append(inputs, data)
-			corpus++
-		}
-		return nil
-	})
-	if corpus == 0 {
-		t.Fatal("no corpus files")
 	}
 	// Without guards means without the prefilter's check of the byte
 	// before a keyword too (Engine.setPre), which comes from them.

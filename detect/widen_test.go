@@ -3,9 +3,6 @@ package detect
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"regexp/syntax"
 	"strings"
@@ -98,30 +95,18 @@ func TestWidenedMatchesExact(t *testing.T) {
 // too long to trust), on the labelled corpus and on generated source.
 func TestWidenSameFindings(t *testing.T) {
 	inputs := sourceFiles(256<<10, true)
-	rcfg, err := rules.DefaultWithExamples()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rcfg, examples := exampleInputs(t, func(ex string) string {
+		return ex + "\n\n" + ex + strings.Repeat("Ab1", 700) + "\n" + strings.Repeat("x", 300) + ex + "\n\n"
+	})
+	inputs = append(append(inputs, examples...), corpusFiles(t)...)
 	widened := 0
 	for _, r := range rcfg.Rules {
-		var in strings.Builder
-		for _, ex := range append(r.Examples, r.NegativeExamples...) {
-			in.WriteString(ex + "\n\n" + ex + strings.Repeat("Ab1", 700) + "\n" + strings.Repeat("x", 300) + ex + "\n\n")
-		}
-		inputs = append(inputs, []byte(in.String()))
 		if p, err := syntax.Parse(r.Regex, syntax.Perl); err == nil && r.Regex != "" {
 			if _, exact := widenRepeats(r.Regex, p); exact >= 0 {
 				widened++
 			}
 		}
 	}
-	filepath.WalkDir("../testdata/corpus", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			data, _ := os.ReadFile(p)
-			inputs = append(inputs, data)
-		}
-		return nil
-	})
 	if widened < 100 {
 		t.Fatalf("only %d rules widened", widened)
 	}
