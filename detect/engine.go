@@ -168,8 +168,7 @@ type rule struct {
 	// guard is the rule's guard; once it has let headAfter hits through,
 	// it is replaced by one with heads (see rule.passed).
 	guard     atomic.Pointer[guard]
-	guardPass atomic.Int64
-	headed    atomic.Bool
+	guardPass atomic.Int64 // hits the guard let through, counted up to headAfter
 	// pattern is the regex the rule runs, with long counted repetitions
 	// widened; matches longer than exact (unless it is -1) are checked
 	// with orig, the rule's own regex (see widenRepeats).
@@ -252,7 +251,6 @@ func (r *rule) passed(headAfter int64) {
 	if r.guardPass.Add(1) != headAfter {
 		return
 	}
-	defer r.headed.Store(true)
 	parsed, err := syntax.Parse(r.r.Regex, syntax.Perl)
 	if err != nil {
 		return

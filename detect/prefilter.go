@@ -333,7 +333,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 				if !g.check(data, start, p.kw[h.kw]) {
 					continue
 				}
-				if !r.headed.Load() {
+				if r.guardPass.Load() < e.headAfter {
 					r.passed(e.headAfter)
 				}
 			}
