@@ -112,6 +112,10 @@ func guardLiteral(g *guard) string {
 		}
 		b.WriteString("{" + strings.Join(f, ", ") + "}, ")
 	}
+	b.WriteString("}, byKw: [][]uint16{")
+	for _, bs := range g.byKw {
+		b.WriteString(fmt.Sprintf("%#v, ", bs))
+	}
 	b.WriteString("}}")
 	return b.String()
 }

@@ -311,7 +311,7 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 		e.cache = newResultCache()
 	}
 	var keywords []string
-	var kwRules [][]int
+	var kwRules [][]kwRule
 	kwIndex := make(map[string]int, 2*len(cfg.Rules))
 	crs := make([]rule, len(cfg.Rules)) // one allocation, not one per rule
 	e.rules = make([]*rule, 0, len(cfg.Rules))
@@ -345,7 +345,7 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 		case len(r.Keywords) == 0:
 			e.always = append(e.always, i)
 		default:
-			for _, k := range r.Keywords {
+			for ki, k := range r.Keywords {
 				k = strings.ToLower(k)
 				j, ok := kwIndex[k]
 				if !ok {
@@ -354,7 +354,10 @@ func New(cfg *rules.Config, opts Options) (*Engine, error) {
 					keywords = append(keywords, k)
 					kwRules = append(kwRules, nil)
 				}
-				kwRules[j] = append(kwRules[j], i)
+				if l := len(kwRules[j]); l > 0 && kwRules[j][l-1].rule == int32(i) {
+					continue // the rule lists the keyword twice
+				}
+				kwRules[j] = append(kwRules[j], kwRule{int32(i), uint16(ki)})
 			}
 		}
 	}
@@ -406,7 +409,8 @@ func (e *Engine) setPre() {
 	for k, kw := range p.kw {
 		var set byteSet
 		start, all := false, false
-		for _, ri := range p.kwRules[k] {
+		for _, kr := range p.kwRules[k] {
+			ri := kr.rule
 			r := e.rules[ri]
 			if !looked[ri] {
 				looked[ri] = true

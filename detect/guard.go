@@ -3,6 +3,7 @@ package detect
 import (
 	"math/bits"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -29,6 +30,9 @@ import (
 // hit's window covers the match.
 type guard struct {
 	branches []guardBranch
+	// byKw lists, for each of the rule's keywords (in the rule's order),
+	// the branches whose anchor a hit of it may start.
+	byKw [][]uint16
 }
 
 type guardBranch struct {
@@ -99,17 +103,19 @@ const maxAfterNeeds = 3
 // maxGuardPost bounds the bytes a guard checks after a hit.
 const maxGuardPost = 32
 
-// check reports whether a hit of keyword kw starting at data[s] could be
-// where a match holds its anchor.
-func (g *guard) check(data []byte, s int, kw string) bool {
-	for i := range g.branches {
-		if g.branches[i].check(data, s, kw) {
+// check reports whether a hit of keyword kw, the rule's keyword number
+// ki, starting at data[s] could be where a match holds its anchor.
+func (g *guard) check(data []byte, s, ki int, kw string) bool {
+	for _, bi := range g.byKw[ki] {
+		if g.branches[bi].check(data, s, kw) {
 			return true
 		}
 	}
 	return false
 }
 
+// check is guard.check for one branch, which the keyword may start (see
+// guard.byKw).
 func (b *guardBranch) check(data []byte, s int, kw string) bool {
 	end := s + len(kw) // where the need search starts
 	if b.inner {
@@ -121,17 +127,6 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 			return true // the data starts inside the literal
 		}
 		s -= o
-	} else {
-		cand := false
-		for _, k := range b.kws {
-			if k == kw {
-				cand = true
-				break
-			}
-		}
-		if !cand {
-			return false
-		}
 	}
 	if b.hasPre {
 		if s == 0 {
@@ -305,6 +300,15 @@ func newGuard(re *syntax.Regexp, keywords []string, heads bool) *guard {
 			return nil
 		}
 		g.branches = append(g.branches, gbs...)
+	}
+	g.byKw = make([][]uint16, len(kws))
+	for i, k := range kws {
+		for j := range g.branches {
+			b := &g.branches[j]
+			if b.inner && strings.Contains(b.lits[0], k) || !b.inner && slices.Contains(b.kws, k) {
+				g.byKw[i] = append(g.byKw[i], uint16(j))
+			}
+		}
 	}
 	return g
 }

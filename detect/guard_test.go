@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -83,7 +84,7 @@ func TestGuardHits(t *testing.T) {
 			continue
 		}
 		s := strings.Index(strings.ToLower(c.text), c.kw)
-		if got := g.check([]byte(c.text), s, c.kw); got != c.want {
+		if got := g.check([]byte(c.text), s, slices.Index(c.kws, c.kw), c.kw); got != c.want {
 			t.Errorf("%s on %q: %v, want %v", c.re, c.text, got, c.want)
 		}
 	}
@@ -159,11 +160,11 @@ func TestHeadHits(t *testing.T) {
 			t.Fatalf("%s: no head", c.re)
 		}
 		s := strings.Index(strings.ToLower(c.text), kw)
-		if got := g.check([]byte(c.text), s, kw); got != c.want {
+		if got := g.check([]byte(c.text), s, 0, kw); got != c.want {
 			t.Errorf("%.30s… on %q: %v, want %v", c.re, c.text, got, c.want)
 		}
 		// Without its head the guard lets every case through.
-		if !newGuard(re, []string{kw}, false).check([]byte(c.text), s, kw) {
+		if !newGuard(re, []string{kw}, false).check([]byte(c.text), s, 0, kw) {
 			t.Errorf("%.30s… on %q: the guard alone turns it away", c.re, c.text)
 		}
 	}
@@ -186,7 +187,7 @@ func TestHeadStateLimit(t *testing.T) {
 		b = append(b, 'c')
 		if std.Match(b) {
 			matched++
-			if !g.check(b, 0, "key") {
+			if !g.check(b, 0, 0, "key") {
 				t.Fatalf("%q matches but the head fails it", b)
 			}
 		}

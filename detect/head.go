@@ -33,7 +33,7 @@ type head struct {
 	masks       []pset // class → positions that take its bytes
 	follow      []pset // positions that may come after each position
 	first, last pset
-	trans       []uint32 // state*ncls + class → state (0: not computed yet)
+	trans       []uint32 // state*ncls + class → next state*ncls (0: not computed yet)
 	maxStates   int
 	// maxLen, when not unbounded, bounds the length of the regex's
 	// strings from the anchor on: a head that has not accepted after so
@@ -91,24 +91,26 @@ func below(n int) pset {
 // character) count as a match.
 func (h *head) match(data []byte, s int) bool {
 	end := min(len(data), s+min(h.maxLen, maxHeadScan))
-	st := uint32(headStart)
+	// States are premultiplied by ncls: a step is an add and a load.
+	st, accept := headStart*h.ncls, headAccept*h.ncls
 	var seen byte
 	for _, c := range data[s:end] {
 		seen |= c
-		k := st*h.ncls + uint32(h.cls[c])
+		k := st + uint32(h.cls[c])
 		next := atomic.LoadUint32(&h.trans[k])
 		if next == 0 {
 			next = h.step(st, k)
 		}
-		if next <= headAccept {
-			return next == headAccept
+		if next <= accept {
+			return next == accept
 		}
 		st = next
 	}
 	return end == len(data) || end-s < h.maxLen || seen&0x80 != 0
 }
 
-// step computes and stores transition k of state st.
+// step computes and stores transition k of state st (both premultiplied
+// by ncls, as the table holds them).
 func (h *head) step(st, k uint32) uint32 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -117,10 +119,10 @@ func (h *head) step(st, k uint32) uint32 {
 	}
 	m := h.masks[k%h.ncls]
 	var d pset
-	if st == headStart {
+	if st == headStart*h.ncls {
 		d = h.first.and(m)
 	} else {
-		for w, x := range h.states[st-headStart-1] {
+		for w, x := range h.states[st/h.ncls-headStart-1] {
 			for ; x != 0; x &= x - 1 {
 				d.or(h.follow[w<<6|bits.TrailingZeros64(x)])
 			}
@@ -145,6 +147,7 @@ func (h *head) step(st, k uint32) uint32 {
 			}
 		}
 	}
+	next *= h.ncls
 	atomic.StoreUint32(&h.trans[k], next)
 	return next
 }
@@ -227,7 +230,7 @@ func (b *headBuilder) head(f frag) *head {
 	h.maxStates = min(maxHeadStates, maxHeadTable/4/int(h.ncls))
 	h.trans = make([]uint32, h.maxStates*int(h.ncls))
 	for k := range h.ncls {
-		h.trans[headAccept*h.ncls+k] = headAccept
+		h.trans[headAccept*h.ncls+k] = headAccept * h.ncls
 	}
 	return h
 }

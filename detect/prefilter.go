@@ -23,7 +23,7 @@ type prefilter struct {
 	kw      []string
 	kwLen   []int
 	maxKw   int
-	kwRules [][]int
+	kwRules [][]kwRule
 
 	// The trie with failure links, built at once (a few hundred
 	// microseconds). Short scans walk it directly; see dfaAfter.
@@ -59,7 +59,14 @@ type prefilter struct {
 // the few kilobytes that a pre-commit hook or stdin scan sees.
 const dfaAfter = 1 << 20
 
-func newPrefilter(keywords []string, kwRules [][]int) *prefilter {
+// kwRule is a rule that a keyword belongs to: the rule's index in the
+// engine and the keyword's index among the rule's keywords.
+type kwRule struct {
+	rule int32
+	kw   uint16
+}
+
+func newPrefilter(keywords []string, kwRules [][]kwRule) *prefilter {
 	p := &prefilter{kwRules: kwRules, kw: keywords}
 	if len(keywords) == 0 {
 		return p
@@ -318,7 +325,8 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 		}
 		end := int(h.end)
 		start := end - p.kwLen[h.kw]
-		for _, ri := range p.kwRules[h.kw] {
+		for _, kr := range p.kwRules[h.kw] {
+			ri := kr.rule
 			if s.offPath[ri] {
 				continue
 			}
@@ -330,7 +338,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 				continue
 			}
 			if g := r.guard.Load(); g != nil {
-				if !g.check(data, start, p.kw[h.kw]) {
+				if !g.check(data, start, int(kr.kw), p.kw[h.kw]) {
 					continue
 				}
 				if r.guardPass.Load() < e.headAfter {
@@ -359,7 +367,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 					ws, we = max(ws, ls), min(we, le)
 				}
 			}
-			s.addWindow(ri, ws, we)
+			s.addWindow(int(ri), ws, we)
 		}
 	}
 	return nil

@@ -27,7 +27,7 @@ func naiveHits(data string, kws []string) map[hit]bool {
 // walking the trie (the first dfaAfter bytes) and the DFA.
 func TestPrefilterMatchesNaive(t *testing.T) {
 	kws := []string{"key", "api_key", "token", "ghp_", "xoxb-", "-----begin", "a", "aa", "secret", "cret"}
-	p := newPrefilter(kws, make([][]int, len(kws)))
+	p := newPrefilter(kws, make([][]kwRule, len(kws)))
 	testPrefilter(t, p, kws)
 	if p.dfaReady.Load() {
 		t.Fatal("the DFA was built for a few kilobytes")
@@ -35,7 +35,7 @@ func TestPrefilterMatchesNaive(t *testing.T) {
 	p.dfaOnce.Do(p.buildDFA)
 	testPrefilter(t, p, kws)
 	// Past dfaAfter bytes, a scan builds the DFA.
-	q := newPrefilter(kws, make([][]int, len(kws)))
+	q := newPrefilter(kws, make([][]kwRule, len(kws)))
 	q.find(make([]byte, dfaAfter+1), newScratch(0))
 	if !q.dfaReady.Load() {
 		t.Error("no DFA after dfaAfter bytes")
