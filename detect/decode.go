@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"math/bits"
 	"net/url"
 )
 
@@ -86,53 +88,83 @@ func findSegmentsNear(data []byte, ranges []Range) []segment {
 
 // base64Segments appends the base64 and hex runs of data[from:to] to segs,
 // searching as if data started at from and ended at to. It is on the hot
-// path, so it skips: a run of at least minBase64Run characters that starts
-// in [i, i+minBase64Run) must cover byte i+minBase64Run-1 (the probe), so
-// when that byte cannot be in a run the whole stretch is skipped unread.
-// When it can, the search goes back from it to the start of its run; if
-// that is past i, no long run starts before it, and the next probe is
-// minBase64Run-1 bytes after it. Short runs (most identifiers) are thus
-// never read to their end.
+// path, so it reads eight bytes at a time: a run of at least minBase64Run
+// (16) characters holds a whole word of the grid of 8-byte words that
+// starts where the search does, so it is enough to test those words (see
+// b64Mask). Where one holds only base64 characters, the words on either
+// side tell how far its run reaches; most such runs (identifiers) are
+// shorter than minBase64Run and need no byte-by-byte look.
 func base64Segments(data []byte, from, to int, segs []segment) []segment {
-	n := to
-	known := from - 1 // when known >= i, data[i:known+1] are all base64 characters
-	for i := from; i+minBase64Run <= n; {
-		probe := i + minBase64Run - 1
-		if classTab[data[probe]]&clsB64 == 0 {
-			i = probe + 1
+	const high = 0x8080808080808080
+	for i := from; i+minBase64Run <= to; {
+		p := i
+		var before uint64 // b64Mask of the word before p (none before i)
+		for ; p+8 <= to; p += 8 {
+			m := b64Mask(data, p)
+			if m == high {
+				break
+			}
+			before = m
+		}
+		if p+8 > to {
+			break // no word left: no run of minBase64Run left either
+		}
+		// The run holds data[p:p+8]: back is how many base64 characters
+		// end the word before, fwd how many start the word after.
+		back := bits.LeadingZeros64(^before&high) / 8
+		fwd := 0
+		if p+16 <= to {
+			fwd = bits.TrailingZeros64(^b64Mask(data, p+8)&high) / 8
+		} else {
+			for p+8+fwd < to && classTab[data[p+8+fwd]]&clsB64 != 0 {
+				fwd++
+			}
+		}
+		if back+8+fwd < minBase64Run {
+			i = p + 8 + fwd // a short run: the next starts after it
 			continue
 		}
-		lim := i
-		if known >= i {
-			lim = known + 1
-		}
-		st := probe
-		for st > lim && classTab[data[st-1]]&clsB64 != 0 {
-			st--
-		}
-		if st == lim {
-			st = i
-		}
-		if st > i {
-			i, known = st, probe
-			continue
-		}
-		e := probe + 1
-		for e < n && classTab[data[e]]&clsB64 != 0 {
-			e++
+		st := p - back // (back < 8: the word before is not all base64)
+		e := p + 8 + fwd
+		if fwd == 8 {
+			for e+8 <= to && b64Mask(data, e) == high {
+				e += 8
+			}
+			for e < to && classTab[data[e]]&clsB64 != 0 {
+				e++
+			}
 		}
 		// '=' is padding only at the end of a run (so KEY=dG9r... yields
 		// the value, not "KEY=dG9r...").
-		for pad := 0; pad < 2 && e < n && data[e] == '='; pad++ {
+		for pad := 0; pad < 2 && e < to && data[e] == '='; pad++ {
 			e++
 		}
-		// A run of at least minBase64Run characters starts at i.
 		segs = appendRun(segs, data, st, e)
-		// The next run may start right after this one's padding ("x=6162..."):
-		// the runs found do not depend on where the probes land.
-		i = e
+		i = e // the next run starts after the padding
 	}
 	return segs
+}
+
+// b64Mask tests the 8 bytes at data[p:] together in a uint64: it returns
+// the high bit of each byte that is a base64 character ([A-Za-z0-9+/_-]).
+// The tests run on the low 7 bits, so that no sum carries into the next
+// byte; bytes outside ASCII are then cleared.
+func b64Mask(data []byte, p int) uint64 {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	x := binary.LittleEndian.Uint64(data[p:])
+	y := x &^ high
+	l := y | 0x20*ones                                   // upper to lower case (and 0x40-0x5f to 0x60-0x7f)
+	ok := (l + (0x80-'a')*ones) &^ (l + (0x7f-'z')*ones) // a-z
+	// '+', '-', '/' and 0-9: 0x2b-0x39 but for ',' and '.', which are
+	// even and below '0'.
+	ok |= (y + (0x80-'+')*ones) &^ (y + (0x7f-'9')*ones) & (y<<7 | (y + (0x80-'0')*ones))
+	// y^'_' has a zero byte where y has '_'; adding 0x7f sets the high
+	// bit of every other byte.
+	ok |= ^(y ^ '_'*ones + 0x7f*ones)
+	return ok &^ x & high
 }
 
 // appendRun appends the run data[st:e] (base64 characters and padding) as

@@ -48,6 +48,28 @@ func TestFindSegmentsNear(t *testing.T) {
 	}
 }
 
+// TestB64Mask checks the 8-byte test against the byte table: every byte
+// value at every offset, among base64 characters and among others.
+func TestB64Mask(t *testing.T) {
+	for _, around := range []string{"Az09+/_-", " .=\xff@`{,"} {
+		for k := 0; k < 8; k++ {
+			for c := 0; c < 256; c++ {
+				w := []byte(around)
+				w[k] = byte(c)
+				var want uint64
+				for j, b := range w {
+					if classTab[b]&clsB64 != 0 {
+						want |= 0x80 << (8 * j)
+					}
+				}
+				if got := b64Mask(w, 0); got != want {
+					t.Fatalf("%q: %#x, want %#x", w, got, want)
+				}
+			}
+		}
+	}
+}
+
 // TestBase64SegmentsReference checks the skipping search against a plain
 // one that reads every byte, on text of short identifiers, long runs,
 // padding and separators, searched whole and from inner offsets.
@@ -77,7 +99,8 @@ func TestBase64SegmentsReference(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(9, 9))
 	pieces := []string{"dGhpcyBpcyBhIHNlY3JldCB0ZXh0", "IHRoYXQgZGVjb2RlcyB3ZWxs", "dGV4dA", "6162636465666768696a6b6c6d6e6f70",
-		"==", "=", " ", "\n", ".", "(", "x", "ab", "userID", "partitionKey", "0123456789abcde", "0123456789abcdef", "x="}
+		"==", "=", " ", "\n", ".", "(", "x", "ab", "userID", "partitionKey", "0123456789abcde", "0123456789abcdef", "x=",
+		"+/", "_-", ",", "@", "`", "{", "é", "\xff", "Zz09", "dGhpcyBpcyBhIHN"}
 	found := 0
 	for n := 0; n < 5000; n++ {
 		var b []byte
