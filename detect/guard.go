@@ -107,7 +107,7 @@ const maxGuardPost = 32
 // ki, starting at data[s] could be where a match holds its anchor.
 func (g *guard) check(data []byte, s, ki int, kw string) bool {
 	for _, bi := range g.byKw[ki] {
-		if g.branches[bi].check(data, s, kw) {
+		if g.branches[bi].check(data, s, ki, kw) {
 			return true
 		}
 	}
@@ -116,7 +116,7 @@ func (g *guard) check(data []byte, s, ki int, kw string) bool {
 
 // check is guard.check for one branch, which the keyword may start (see
 // guard.byKw).
-func (b *guardBranch) check(data []byte, s int, kw string) bool {
+func (b *guardBranch) check(data []byte, s, ki int, kw string) bool {
 	end := s + len(kw) // where the need search starts
 	if b.inner {
 		o := strings.Index(b.lits[0], kw)
@@ -179,7 +179,7 @@ func (b *guardBranch) check(data []byte, s int, kw string) bool {
 			}
 		}
 	}
-	if b.head != nil && !b.head.match(data, s) {
+	if b.head != nil && !b.head.match(data, s, ki) {
 		// The head checks what the needs below do and more; most hits it
 		// turns away would pass them.
 		return false
@@ -391,7 +391,9 @@ func guardFor(items []*syntax.Regexp, kws []string, heads bool) (guardBranch, bo
 	gb.before = needBefore(items, a.i)
 	gb.lineGap, gb.hasLineGap = lineGap(items, a.i)
 	if heads {
-		gb.head = newHead(items[a.i:])
+		if gb.head = newHead(items[a.i:]); gb.head != nil && !a.inner {
+			gb.head.setKeywords(kws)
+		}
 	}
 	return gb, true
 }

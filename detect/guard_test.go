@@ -163,9 +163,44 @@ func TestHeadHits(t *testing.T) {
 		if got := g.check([]byte(c.text), s, 0, kw); got != c.want {
 			t.Errorf("%.30s… on %q: %v, want %v", c.re, c.text, got, c.want)
 		}
+		// The state a head keeps for after its keyword is the one a walk
+		// over it reaches, in whatever case.
+		h := g.branches[0].head
+		for _, text := range []string{c.text, c.text[:s] + strings.ToUpper(c.text[s:s+len(kw)]) + c.text[s+len(kw):]} {
+			if skip, walk := h.match([]byte(text), s, 0), h.match([]byte(text), s, -1); skip != walk {
+				t.Errorf("%.30s… on %q: %v after the keyword, %v walking it", c.re, text, skip, walk)
+			}
+		}
 		// Without its head the guard lets every case through.
 		if !newGuard(re, []string{kw}, false).check([]byte(c.text), s, 0, kw) {
 			t.Errorf("%.30s… on %q: the guard alone turns it away", c.re, c.text)
+		}
+	}
+}
+
+// TestHeadKeywordCase checks that a head keeps no state for after a
+// keyword whose case changes where the regex can go.
+func TestHeadKeywordCase(t *testing.T) {
+	// (Short words: a longer list would become one looping position.)
+	re, err := syntax.Parse(`(?:Pass: |PASS=)(\w{8})`, syntax.Perl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGuard(re, []string{"pass"}, true)
+	if g == nil || g.branches[0].head == nil {
+		t.Fatal("no head")
+	}
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"x Pass: abcdefgh", true},
+		{"x PASS: abcdefgh", false},
+		{"x PASS=abcdefgh", true},
+		{"x Pass=abcdefgh", false},
+	} {
+		if got := g.check([]byte(c.text), 2, 0, "pass"); got != c.want {
+			t.Errorf("%q: %v, want %v", c.text, got, c.want)
 		}
 	}
 }

@@ -43,6 +43,53 @@ type head struct {
 	mu     sync.Mutex
 	states []pset // states[i] is the set of state headStart+1+i
 	index  map[pset]uint32
+
+	// A match starts with one of the rule's keywords, which the
+	// prefilter found (in any case) and the guard checked. When the
+	// head's paths over a keyword do not depend on its letters' case,
+	// the state after it is kept (kwState[ki], 0 until the first walk;
+	// see setKeywords) and the walk starts there.
+	kws     []string
+	kwFold  []bool
+	kwState []atomic.Uint32
+}
+
+// setKeywords tells the head the rule's keywords (lower-cased, in the
+// rule's order), for match to skip over them.
+func (h *head) setKeywords(kws []string) {
+	h.kws = kws
+	h.kwFold = make([]bool, len(kws))
+	h.kwState = make([]atomic.Uint32, len(kws))
+	for i, k := range kws {
+		fold := true
+		var at pset // positions after k[:j]
+		for j := 0; j < len(k) && fold; j++ {
+			c := k[j]
+			lo := h.positions(at, j == 0, h.masks[h.cls[c]])
+			up := lo
+			if c >= 'a' && c <= 'z' {
+				up = h.positions(at, j == 0, h.masks[h.cls[c-'a'+'A']])
+			}
+			fold = c < 0x80 && lo == up
+			at = lo
+		}
+		h.kwFold[i] = fold
+	}
+}
+
+// positions returns the positions the head reaches from those in at (or
+// from the start) on a byte of the class whose positions are m.
+func (h *head) positions(at pset, start bool, m pset) pset {
+	if start {
+		return h.first.and(m)
+	}
+	var d pset
+	for w, x := range at {
+		for ; x != 0; x &= x - 1 {
+			d.or(h.follow[w<<6|bits.TrailingZeros64(x)])
+		}
+	}
+	return d.and(m)
 }
 
 // The states of every head's DFA start with these.
@@ -88,13 +135,27 @@ func below(n int) pset {
 // every path has failed within the data, or none has accepted within
 // maxLen bytes. Data that ends first, a path that runs past maxHeadScan,
 // or a non-ASCII byte before maxLen (Go's regexp counts a rune as one
-// character) count as a match.
-func (h *head) match(data []byte, s int) bool {
+// character) count as a match. ki is the number of the rule's keyword
+// that data[s:] starts with (see setKeywords), or -1.
+func (h *head) match(data []byte, s, ki int) bool {
 	end := min(len(data), s+min(h.maxLen, maxHeadScan))
 	// States are premultiplied by ncls: a step is an add and a load.
 	st, accept := headStart*h.ncls, headAccept*h.ncls
+	i := s
+	if ki >= 0 && ki < len(h.kwFold) && h.kwFold[ki] && s+len(h.kws[ki]) <= end {
+		// data[s:] starts with keyword ki (see head.kws).
+		n := len(h.kws[ki])
+		if st = h.kwState[ki].Load(); st == 0 {
+			st = h.walk(data[s:s+n], headStart*h.ncls)
+			h.kwState[ki].Store(st)
+		}
+		if st <= accept {
+			return st == accept
+		}
+		i += n
+	}
 	var seen byte
-	for _, c := range data[s:end] {
+	for _, c := range data[i:end] {
 		seen |= c
 		k := st + uint32(h.cls[c])
 		next := atomic.LoadUint32(&h.trans[k])
@@ -109,6 +170,22 @@ func (h *head) match(data []byte, s int) bool {
 	return end == len(data) || end-s < h.maxLen || seen&0x80 != 0
 }
 
+// walk returns the state after b from state st, stopping early at the
+// dead or the accepting state.
+func (h *head) walk(b []byte, st uint32) uint32 {
+	for _, c := range b {
+		k := st + uint32(h.cls[c])
+		next := atomic.LoadUint32(&h.trans[k])
+		if next == 0 {
+			next = h.step(st, k)
+		}
+		if st = next; st <= headAccept*h.ncls {
+			break
+		}
+	}
+	return st
+}
+
 // step computes and stores transition k of state st (both premultiplied
 // by ncls, as the table holds them).
 func (h *head) step(st, k uint32) uint32 {
@@ -117,18 +194,11 @@ func (h *head) step(st, k uint32) uint32 {
 	if next := h.trans[k]; next != 0 {
 		return next
 	}
-	m := h.masks[k%h.ncls]
-	var d pset
-	if st == headStart*h.ncls {
-		d = h.first.and(m)
-	} else {
-		for w, x := range h.states[st/h.ncls-headStart-1] {
-			for ; x != 0; x &= x - 1 {
-				d.or(h.follow[w<<6|bits.TrailingZeros64(x)])
-			}
-		}
-		d = d.and(m)
+	var at pset
+	if st != headStart*h.ncls {
+		at = h.states[st/h.ncls-headStart-1]
 	}
+	d := h.positions(at, st == headStart*h.ncls, h.masks[k%h.ncls])
 	var next uint32
 	switch {
 	case d.empty():
