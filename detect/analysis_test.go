@@ -150,8 +150,8 @@ func generateAnalyses(t *testing.T) []byte {
 	b.WriteString("// builtinAnalyses holds the default rules' analyses, by key.\n")
 	b.WriteString("var builtinAnalyses = []builtinAnalysis{\n")
 	for _, x := range list {
-		fmt.Fprintf(&b, "{key: %#x, a: analysis{pattern: %q, exact: %d, lead: %d, guard: %s, before: %d, after: %d, lines: %d}},\n",
-			x.key, x.a.pattern, x.a.exact, x.a.lead, guardLiteral(x.a.guard), x.a.before, x.a.after, x.a.lines)
+		fmt.Fprintf(&b, "{key: %#x, a: analysis{pattern: %q, exact: %d, lead: %d, guard: %s, before: %d, after: %d, lines: %d, need: %d}},\n",
+			x.key, x.a.pattern, x.a.exact, x.a.lead, guardLiteral(x.a.guard), x.a.before, x.a.after, x.a.lines, x.a.need)
 	}
 	b.WriteString("}\n")
 	out, err := format.Source(b.Bytes())

@@ -165,6 +165,9 @@ type rule struct {
 	after    int // window reach after a keyword hit
 	lines    int // most newlines a match can span, or unbounded
 	lead     int // bytes a match holds before its leading keyword, or unbounded
+	// need, when not 0, is a byte that every match holds and that text
+	// often lacks (the "<" of XML): an input without it cannot match.
+	need byte
 	// guard is the rule's guard; once it has let headAfter hits through,
 	// it is replaced by one with heads (see rule.passed).
 	guard     atomic.Pointer[guard]
@@ -238,6 +241,7 @@ func (r *rule) prepare() error {
 		r.lead, r.lines = a.lead, a.lines
 		r.guard.Store(a.guard)
 		r.before, r.after = a.before, a.after
+		r.need = a.need
 	})
 	return r.prepErr
 }
@@ -266,8 +270,9 @@ type analysis struct {
 	exact         int    // see widenRepeats
 	lead          int    // see rule.lead
 	guard         *guard
-	before, after int // window reach around a keyword hit
-	lines         int // see rule.lines
+	before, after int  // window reach around a keyword hit
+	lines         int  // see rule.lines
+	need          byte // see rareNeed (0: none)
 }
 
 // analyze parses a rule's regex and derives its analysis.
@@ -282,6 +287,7 @@ func analyze(regex string, keywords []string) (analysis, error) {
 	}
 	a.lead = leadBeforeKeyword(parsed, keywords)
 	a.guard = newGuard(parsed, keywords, false)
+	a.need = rareNeed(parsed)
 	n := maxMatchLen(parsed)
 	a.lines = maxNewlines(parsed)
 	switch {

@@ -615,6 +615,45 @@ func sameFindingsWithout(t *testing.T, what string, undo func(*rule), inputs [][
 	return n
 }
 
+// TestNeedSkipsInput checks that a rule's regex runs only on inputs that
+// hold its rare byte (rule.need): this rule has no guard (its keyword
+// starts nothing in the regex), so without the check every keyword hit
+// would run it.
+func TestNeedSkipsInput(t *testing.T) {
+	e := newTestEngine(t, `
+[[rules]]
+id = "xml-pw"
+regex = '''<(\w{2,20})>(\w{8,})</'''
+secretGroup = 2
+keywords = ["pw"]
+`, Options{NoCache: true})
+	for _, c := range []struct {
+		text  string
+		runs  bool
+		found int
+	}{
+		{"pw = 1\nmy_pw: 2\n", false, 0},
+		{"pw = 1 if a < b\n", true, 0},
+		{"x <db_pw>hunter2hunter2</db_pw>\n", true, 1},
+	} {
+		before, _ := e.Counters()
+		fs := scanString(t, e, c.text)
+		after, _ := e.Counters()
+		if runs := after > before; runs != c.runs || len(fs) != c.found {
+			t.Errorf("%q: regex ran %v (want %v), %d findings (want %d)", c.text, runs, c.runs, len(fs), c.found)
+		}
+	}
+}
+
+// TestNeedSameFindings checks that skipping inputs without a rule's rare
+// byte loses nothing on the default rules' examples and the corpus.
+func TestNeedSameFindings(t *testing.T) {
+	_, inputs := exampleInputs(t, func(ex string) string { return ex + "\n\nx" + ex + "\n" })
+	inputs = append(append(inputs, corpusFiles(t)...), sourceFiles(256<<10, true)...)
+	n := sameFindingsWithout(t, "rare-byte needs", func(r *rule) { r.need = 0 }, inputs)
+	t.Logf("%d findings", n)
+}
+
 func TestGitInfoJSON(t *testing.T) {
 	staged, _ := json.Marshal(GitInfo{Stage: GitStageStaged})
 	if strings.Contains(string(staged), "date") {

@@ -597,6 +597,62 @@ func requiredBytes(re *syntax.Regexp) (byteSet, bool) {
 	return s, false
 }
 
+// rareBytes are bytes that many texts lack, the rarest first (see
+// rareNeed).
+const rareBytes = "`~^|\\@<>{}[]$%&#!?;"
+
+// rareNeed returns the rarest byte of rareBytes that every match of re
+// holds, or 0. Checking that an input holds it costs a bytes.IndexByte,
+// once per input and byte; an input without it spares each of the
+// rule's hits a guard check (and the rules without a guard their regex).
+func rareNeed(re *syntax.Regexp) byte {
+	held := rareHeld(re)
+	for i := 0; i < len(rareBytes); i++ {
+		if held.has(rareBytes[i]) {
+			return rareBytes[i]
+		}
+	}
+	return 0
+}
+
+// rareHeld returns the bytes of rareBytes that every match of re holds.
+func rareHeld(re *syntax.Regexp) byteSet {
+	var s byteSet
+	switch re.Op {
+	case syntax.OpLiteral:
+		// (Case folding leaves punctuation as it is.)
+		for _, r := range re.Rune {
+			if r < 0x80 && strings.IndexByte(rareBytes, byte(r)) >= 0 {
+				s.add(byte(r))
+			}
+		}
+	case syntax.OpCharClass:
+		if len(re.Rune) == 2 && re.Rune[0] == re.Rune[1] && re.Rune[0] < 0x80 && strings.IndexByte(rareBytes, byte(re.Rune[0])) >= 0 {
+			s.add(byte(re.Rune[0]))
+		}
+	case syntax.OpCapture:
+		return rareHeld(re.Sub[0])
+	case syntax.OpPlus:
+		return rareHeld(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min > 0 {
+			return rareHeld(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			t := rareHeld(sub)
+			s.union(&t)
+		}
+	case syntax.OpAlternate:
+		s = rareHeld(re.Sub[0])
+		for _, sub := range re.Sub[1:] {
+			t := rareHeld(sub)
+			s = byteSet{s[0] & t[0], s[1] & t[1], s[2] & t[2], s[3] & t[3]}
+		}
+	}
+	return s
+}
+
 func containsKeyword(x string, kws []string) bool {
 	for _, k := range kws {
 		if strings.Contains(x, k) {

@@ -232,3 +232,27 @@ func TestHeadStateLimit(t *testing.T) {
 		t.Fatalf("%d states, %d matches: the limit was not reached", len(h.states), matched)
 	}
 }
+
+// TestRareNeed checks which byte a regex's every match is known to hold.
+func TestRareNeed(t *testing.T) {
+	for _, c := range []struct {
+		re   string
+		want byte
+	}{
+		{`<(?i:password)>(\w+)</`, '<'},
+		{`postgres://[^:@]+:([^@]+)@[\w.]+`, '@'},                 // ':' and '/' are too common
+		{`(?:a@b|c@d)x`, '@'},                                     // every branch
+		{`(?:a@b|c<d)x`, 0},                                       // no one byte in both
+		{`key[ \t]*=[ \t]*(\w+)`, 0},                              // nothing rare
+		{`DefaultEndpointsProtocol=https;AccountKey=(\S+)@`, '@'}, // the rarer of ';' and '@'
+		{`(?:x<y)?z`, 0},                                          // optional
+	} {
+		re, err := syntax.Parse(c.re, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rareNeed(re); got != c.want {
+			t.Errorf("%s: %q, want %q", c.re, got, c.want)
+		}
+	}
+}

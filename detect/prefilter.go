@@ -317,6 +317,7 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 		return nil
 	}
 	hits := p.find(data, s)
+	s.newInput()
 	lines := lineIndex{data: data}
 	lineWork := 0 // bytes the searches from hits have walked
 	for _, h := range hits {
@@ -335,6 +336,9 @@ func (p *prefilter) scan(data []byte, e *Engine, s *scratch, changed []Range) er
 				return err
 			}
 			if changed != nil && !r.requiredByOther && !Overlaps(changed, start-r.before, end+r.after) {
+				continue
+			}
+			if r.need != 0 && !s.holdsByte(data, r.need) {
 				continue
 			}
 			if g := r.guard.Load(); g != nil {

@@ -17,6 +17,10 @@ type scratch struct {
 	nl      []int32    // newline offsets of the current chunk (see lineIndex)
 	hits    []hit      // keyword occurrences
 	parts   [streams][]hit
+	// holds[c] says whether the current input holds byte c: 0 not known
+	// yet, 1 yes, 2 no (see holdsByte); asked lists the bytes set.
+	holds [256]uint8
+	asked []byte
 }
 
 func newScratch(nrules int) *scratch {
@@ -43,6 +47,29 @@ func (s *scratch) addWindow(i, start, end int) {
 		return
 	}
 	s.windows[i] = append(ws, window{start, end})
+}
+
+// holdsByte reports whether data, the current input, holds byte c,
+// searching it once per input.
+func (s *scratch) holdsByte(data []byte, c byte) bool {
+	if v := s.holds[c]; v != 0 {
+		return v == 1
+	}
+	v := uint8(2)
+	if bytes.IndexByte(data, c) >= 0 {
+		v = 1
+	}
+	s.holds[c] = v
+	s.asked = append(s.asked, c)
+	return v == 1
+}
+
+// newInput forgets what holdsByte found.
+func (s *scratch) newInput() {
+	for _, c := range s.asked {
+		s.holds[c] = 0
+	}
+	s.asked = s.asked[:0]
 }
 
 // windowGap is the largest gap between two windows that are merged into one
