@@ -95,23 +95,32 @@ func findSegmentsNear(data []byte, ranges []Range) []segment {
 // side tell how far its run reaches; most such runs (identifiers) are
 // shorter than minBase64Run and need no byte-by-byte look.
 func base64Segments(data []byte, from, to int, segs []segment) []segment {
-	const high = 0x8080808080808080
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
 	for i := from; i+minBase64Run <= to; {
 		p := i
-		var before uint64 // b64Mask of the word before p (none before i)
 		for ; p+8 <= to; p += 8 {
-			m := b64Mask(data, p)
-			if m == high {
+			// Most words hold a space, a newline, a quote or a
+			// parenthesis: a byte below '+', the lowest base64
+			// character, which this finds in three operations.
+			if x := binary.LittleEndian.Uint64(data[p:]); (x-'+'*ones)&^x&high != 0 {
+				continue
+			}
+			if b64Mask(data, p) == high {
 				break
 			}
-			before = m
 		}
 		if p+8 > to {
 			break // no word left: no run of minBase64Run left either
 		}
 		// The run holds data[p:p+8]: back is how many base64 characters
 		// end the word before, fwd how many start the word after.
-		back := bits.LeadingZeros64(^before&high) / 8
+		back := 0
+		if p > i {
+			back = bits.LeadingZeros64(^b64Mask(data, p-8)&high) / 8
+		}
 		fwd := 0
 		if p+16 <= to {
 			fwd = bits.TrailingZeros64(^b64Mask(data, p+8)&high) / 8
