@@ -32,7 +32,8 @@ type prefilter struct {
 	kidCls   []uint8 // sorted within a node
 	kidTo    []int32 //
 	fail     []int32 // failure link by node
-	trieOuts [][]int // keyword ids ending at each node, failure links' included
+	outStart []int32 // keyword ids ending at node i, failure links' included,
+	outList  []int32 // are outList[outStart[i]:outStart[i+1]] (see trieOuts)
 	order    []int32 // nodes in breadth-first order
 	slowSeen atomic.Int64
 
@@ -45,9 +46,9 @@ type prefilter struct {
 	// The DFA, built the first time a scan needs it.
 	dfaOnce    sync.Once
 	dfaReady   atomic.Bool
-	trans      []uint32 // premultiplied: next = trans[state+class]
-	matchStart uint32   // states >= matchStart (premultiplied) have outputs
-	outs       [][]int  // per state index (state/ncls - firstMatch): keyword ids
+	trans      []uint32  // premultiplied: next = trans[state+class]
+	matchStart uint32    // states >= matchStart (premultiplied) have outputs
+	outs       [][]int32 // per state index (state/ncls - firstMatch): keyword ids
 	firstMatch int
 	recip      uint64 // 2^32/ncls rounded up (see emit)
 }
@@ -93,26 +94,25 @@ func newPrefilter(keywords []string, kwRules [][]kwRule) *prefilter {
 	// are created in class order and no lookup is needed. Edges are then
 	// laid out by parent (kidStart, kidCls, kidTo).
 	total := 1
-	for _, k := range keywords {
+	p.kwLen = make([]int, len(keywords))
+	for i, k := range keywords {
 		total += len(k)
-		p.kwLen = append(p.kwLen, len(k))
+		p.kwLen[i] = len(k)
 		p.maxKw = max(p.maxKw, len(k))
 	}
 	low := make([]string, len(keywords))
-	sorted := make([]int, len(keywords))
+	sorted := make([]int32, len(keywords))
 	for i, k := range keywords {
 		low[i] = asciiLower(k)
-		sorted[i] = i
+		sorted[i] = int32(i)
 	}
-	slices.SortFunc(sorted, func(a, b int) int { return strings.Compare(low[a], low[b]) })
-	type edge struct {
-		from int32
-		cls  uint8
-		to   int32
-	}
-	edges := make([]edge, 0, total)
-	outs := make([][]int, 1, total)
-	var path []int32 // path[d]: node at depth d+1 of the previous keyword
+	slices.SortFunc(sorted, func(a, b int32) int { return strings.Compare(low[a], low[b]) })
+	// Nodes are numbered as they are created; each records its parent
+	// and the class of the byte that leads to it (node 0 is the root).
+	parent := make([]int32, 1, total)
+	pcls := make([]uint8, 1, total)
+	ends := make([]int32, len(keywords)) // the node each keyword ends at
+	var path []int32                     // path[d]: node at depth d+1 of the previous keyword
 	prev := ""
 	for _, ki := range sorted {
 		k := low[ki]
@@ -126,37 +126,37 @@ func newPrefilter(keywords []string, kwRules [][]kwRule) *prefilter {
 			st = path[common-1]
 		}
 		for i := common; i < len(k); i++ {
-			nx := int32(len(outs))
-			outs = append(outs, nil)
-			edges = append(edges, edge{st, p.cls[k[i]], nx})
+			nx := int32(len(parent))
+			parent = append(parent, st)
+			pcls = append(pcls, p.cls[k[i]])
 			path = append(path, nx)
 			st = nx
 		}
-		outs[st] = append(outs[st], ki)
+		ends[ki] = st
 		prev = k
 	}
-	n := len(outs)
+	n := len(parent)
 	p.rootRow = make([]int32, p.ncls)
 	p.kidStart = make([]int32, n+1)
-	for _, e := range edges {
-		p.kidStart[e.from+1]++
+	for t := 1; t < n; t++ {
+		p.kidStart[parent[t]+1]++
 	}
 	for i := 0; i < n; i++ {
 		p.kidStart[i+1] += p.kidStart[i]
 	}
-	p.kidCls = make([]uint8, len(edges))
-	p.kidTo = make([]int32, len(edges))
+	p.kidCls = make([]uint8, n-1)
+	p.kidTo = make([]int32, n-1)
 	fill := slices.Clone(p.kidStart[:n])
-	for _, e := range edges { // in creation order: by class within a parent
-		p.kidCls[fill[e.from]] = e.cls
-		p.kidTo[fill[e.from]] = e.to
-		fill[e.from]++
-		if e.from == 0 {
-			p.rootRow[e.cls] = e.to
+	for t := 1; t < n; t++ { // in creation order: by class within a parent
+		f := parent[t]
+		p.kidCls[fill[f]] = pcls[t]
+		p.kidTo[fill[f]] = int32(t)
+		fill[f]++
+		if f == 0 {
+			p.rootRow[pcls[t]] = int32(t)
 		}
 	}
-	// Breadth-first order (parents before children), failure links, and
-	// outputs merged along them.
+	// Breadth-first order (parents before children) and failure links.
 	p.order = make([]int32, 0, n)
 	p.order = append(p.order, 0)
 	p.fail = make([]int32, n)
@@ -168,13 +168,45 @@ func newPrefilter(keywords []string, kwRules [][]kwRule) *prefilter {
 			if st != 0 {
 				p.fail[t] = p.next(p.fail[st], p.kidCls[i])
 			}
-			if fo := outs[p.fail[t]]; len(fo) > 0 {
-				outs[t] = append(outs[t][:len(outs[t]):len(outs[t])], fo...)
-			}
 		}
 	}
-	p.trieOuts = outs
+	// A node's outputs are the keywords ending there (longest first: the
+	// node's own, then its failure node's, which is shallower and so done
+	// before it), laid out one node after the other.
+	own := fill // reused: keywords ending at each node
+	clear(own)
+	for _, e := range ends {
+		own[e]++
+	}
+	p.outStart = make([]int32, n+1)
+	for _, t := range p.order {
+		c := own[t]
+		if t != 0 {
+			c += p.outStart[p.fail[t]+1] // (a count still: see below)
+		}
+		p.outStart[t+1] = c
+	}
+	for i := 0; i < n; i++ {
+		p.outStart[i+1] += p.outStart[i]
+	}
+	p.outList = make([]int32, p.outStart[n])
+	at := slices.Clone(p.outStart[:n])
+	for _, ki := range sorted {
+		e := ends[ki]
+		p.outList[at[e]] = ki
+		at[e]++
+	}
+	for _, t := range p.order {
+		if t != 0 {
+			copy(p.outList[at[t]:p.outStart[t+1]], p.trieOuts(p.fail[t]))
+		}
+	}
 	return p
+}
+
+// trieOuts returns the keywords ending at trie node st.
+func (p *prefilter) trieOuts(st int32) []int32 {
+	return p.outList[p.outStart[st]:p.outStart[st+1]]
 }
 
 // child returns node st's child by class c, or -1.
@@ -212,21 +244,21 @@ func (p *prefilter) buildDFA() {
 	newID := make([]int32, n)
 	id := int32(0)
 	for _, st := range p.order {
-		if len(p.trieOuts[st]) == 0 {
+		if len(p.trieOuts(st)) == 0 {
 			newID[st] = id
 			id++
 		}
 	}
 	p.firstMatch = int(id)
 	for _, st := range p.order {
-		if len(p.trieOuts[st]) > 0 {
+		if len(p.trieOuts(st)) > 0 {
 			newID[st] = id
 			id++
 		}
 	}
 	p.matchStart = uint32(p.firstMatch * nc)
 	p.recip = (1<<32)/uint64(nc) + 1
-	p.outs = make([][]int, n-p.firstMatch)
+	p.outs = make([][]int32, n-p.firstMatch)
 	// The DFA, row by row in breadth-first order: an edge of the trie, or
 	// else the failure state's transition (a shallower row, done before).
 	p.trans = make([]uint32, n*nc)
@@ -240,7 +272,7 @@ func (p *prefilter) buildDFA() {
 			row[p.kidCls[i]] = uint32(newID[p.kidTo[i]]) * uint32(nc)
 		}
 		if newID[st] >= int32(p.firstMatch) {
-			p.outs[int(newID[st])-p.firstMatch] = p.trieOuts[st]
+			p.outs[int(newID[st])-p.firstMatch] = p.trieOuts(st)
 		}
 	}
 	p.dfaReady.Store(true)
@@ -269,10 +301,8 @@ func (p *prefilter) walkTrie(data []byte, hits []hit) []hit {
 			continue
 		}
 		st = p.next(st, c)
-		if outs := p.trieOuts[st]; len(outs) > 0 {
-			for _, k := range outs {
-				hits = append(hits, hit{int32(i + 1), int32(k)})
-			}
+		for _, k := range p.trieOuts(st) {
+			hits = append(hits, hit{int32(i + 1), k})
 		}
 	}
 	return hits
@@ -453,7 +483,7 @@ func (p *prefilter) emit(hits []hit, st uint32, end, lo int) []hit {
 	// st is a multiple of ncls below 2^32: multiplying by the rounded-up
 	// reciprocal divides exactly, without a DIV in the hot path.
 	for _, k := range p.outs[int(uint64(st)*p.recip>>32)-p.firstMatch] {
-		hits = append(hits, hit{int32(end), int32(k)})
+		hits = append(hits, hit{int32(end), k})
 	}
 	return hits
 }

@@ -67,6 +67,11 @@ func testPrefilter(t *testing.T, p *prefilter, kws []string) {
 			if i > 0 && got[i-1].end > h.end {
 				t.Fatalf("n=%d: hits out of order at %d", n, i)
 			}
+			// At one end, the longest keyword first: a rule's windows
+			// then start in increasing order (see scratch.addWindow).
+			if i > 0 && got[i-1].end == h.end && len(kws[got[i-1].kw]) < len(kws[h.kw]) {
+				t.Fatalf("n=%d: %q before %q at %d", n, kws[got[i-1].kw], kws[h.kw], h.end)
+			}
 		}
 		if len(seen) != len(want) {
 			t.Fatalf("n=%d: %d hits, want %d", n, len(seen), len(want))
