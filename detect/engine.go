@@ -216,6 +216,12 @@ func (r *rule) prepare() error {
 	if r.prepared.Load() {
 		return r.prepErr
 	}
+	return r.prepareOnce()
+}
+
+// prepareOnce is prepare's first call (kept apart so that prepare, called
+// for every keyword hit, is inlined).
+func (r *rule) prepareOnce() error {
 	r.prepOnce.Do(func() {
 		defer r.prepared.Store(true)
 		if !r.hasRegex {

@@ -47,19 +47,22 @@ type head struct {
 	// A match starts with one of the rule's keywords, which the
 	// prefilter found (in any case) and the guard checked. When the
 	// head's paths over a keyword do not depend on its letters' case,
-	// the state after it is kept (kwState[ki], 0 until the first walk;
-	// see setKeywords) and the walk starts there.
-	kws     []string
-	kwFold  []bool
-	kwState []atomic.Uint32
+	// the state after it is kept and the walk starts there (see
+	// setKeywords).
+	skip []kwSkip
+}
+
+// kwSkip is what a head keeps for a keyword: its length, or 0 when its
+// case matters, and the state after it (0 until the first walk).
+type kwSkip struct {
+	n     uint32
+	state atomic.Uint32
 }
 
 // setKeywords tells the head the rule's keywords (lower-cased, in the
 // rule's order), for match to skip over them.
 func (h *head) setKeywords(kws []string) {
-	h.kws = kws
-	h.kwFold = make([]bool, len(kws))
-	h.kwState = make([]atomic.Uint32, len(kws))
+	h.skip = make([]kwSkip, len(kws))
 	for i, k := range kws {
 		fold := true
 		var at pset // positions after k[:j]
@@ -73,7 +76,9 @@ func (h *head) setKeywords(kws []string) {
 			fold = c < 0x80 && lo == up
 			at = lo
 		}
-		h.kwFold[i] = fold
+		if fold {
+			h.skip[i].n = uint32(len(k))
+		}
 	}
 }
 
@@ -142,17 +147,18 @@ func (h *head) match(data []byte, s, ki int) bool {
 	// States are premultiplied by ncls: a step is an add and a load.
 	st, accept := headStart*h.ncls, headAccept*h.ncls
 	i := s
-	if ki >= 0 && ki < len(h.kwFold) && h.kwFold[ki] && s+len(h.kws[ki]) <= end {
-		// data[s:] starts with keyword ki (see head.kws).
-		n := len(h.kws[ki])
-		if st = h.kwState[ki].Load(); st == 0 {
-			st = h.walk(data[s:s+n], headStart*h.ncls)
-			h.kwState[ki].Store(st)
+	if uint(ki) < uint(len(h.skip)) {
+		// data[s:] starts with keyword ki.
+		if k := &h.skip[ki]; k.n != 0 && s+int(k.n) <= end {
+			if st = k.state.Load(); st == 0 {
+				st = h.walk(data[s:s+int(k.n)], headStart*h.ncls)
+				k.state.Store(st)
+			}
+			if st <= accept {
+				return st == accept
+			}
+			i += int(k.n)
 		}
-		if st <= accept {
-			return st == accept
-		}
-		i += n
 	}
 	var seen byte
 	for _, c := range data[i:end] {
