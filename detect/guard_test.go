@@ -179,28 +179,38 @@ func TestHeadHits(t *testing.T) {
 }
 
 // TestHeadKeywordCase checks that a head keeps no state for after a
-// keyword whose case changes where the regex can go.
+// keyword whose case changes where the regex can go: at once (a
+// case-sensitive anchor), or only at its last letter.
 func TestHeadKeywordCase(t *testing.T) {
-	// (Short words: a longer list would become one looping position.)
-	re, err := syntax.Parse(`(?:Pass: |PASS=)(\w{8})`, syntax.Perl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := newGuard(re, []string{"pass"}, true)
-	if g == nil || g.branches[0].head == nil {
-		t.Fatal("no head")
-	}
 	for _, c := range []struct {
-		text string
-		want bool
+		re    string
+		cases map[string]bool
 	}{
-		{"x Pass: abcdefgh", true},
-		{"x PASS: abcdefgh", false},
-		{"x PASS=abcdefgh", true},
-		{"x Pass=abcdefgh", false},
+		// (Short words: a longer list would become one looping position.)
+		{`(?:Pass: |PASS=)(\w{8})`, map[string]bool{
+			"x Pass: abcdefgh": true, "x PASS: abcdefgh": false, "x PASS=abcdefgh": true, "x Pass=abcdefgh": false,
+		}},
+		{`(?i:pas)(?:s: |S=)(\w{8})`, map[string]bool{
+			"x pass: abcdefgh": true, "x PASS: abcdefgh": false, "x PASS=abcdefgh": true, "x pass=abcdefgh": false,
+		}},
 	} {
-		if got := g.check([]byte(c.text), 2, 0, "pass"); got != c.want {
-			t.Errorf("%q: %v, want %v", c.text, got, c.want)
+		re, err := syntax.Parse(c.re, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := newGuard(re, []string{"pass"}, true)
+		if g == nil || g.branches[0].head == nil {
+			t.Fatalf("%s: no head", c.re)
+		}
+		// In this order: the first walk over the keyword is lower-case.
+		for _, text := range []string{"x pass: abcdefgh", "x Pass: abcdefgh", "x PASS: abcdefgh", "x PASS=abcdefgh", "x pass=abcdefgh", "x Pass=abcdefgh"} {
+			want, ok := c.cases[text]
+			if !ok {
+				continue
+			}
+			if got := g.check([]byte(text), 2, 0, "pass"); got != want {
+				t.Errorf("%s on %q: %v, want %v", c.re, text, got, want)
+			}
 		}
 	}
 }
