@@ -440,30 +440,19 @@ func (p *prefilter) find(data []byte, s *scratch) []hit {
 	for k := 0; k < streams; k++ {
 		step = min(step, bounds[k+1]-from[k])
 	}
-	p0, p1, p2, p3 := from[0], from[1], from[2], from[3]
-	s0, s1, s2, s3 := st[0], st[1], st[2], st[3]
-	for i := 0; i < step; i++ {
-		s0 = trans[s0+uint32(cls[data[p0+i]])]
-		s1 = trans[s1+uint32(cls[data[p1+i]])]
-		s2 = trans[s2+uint32(cls[data[p2+i]])]
-		s3 = trans[s3+uint32(cls[data[p3+i]])]
-		if s0 < ms && s1 < ms && s2 < ms && s3 < ms {
-			continue
-		}
-		if s0 >= ms {
-			parts[0] = p.emit(parts[0], s0, p0+i+1, bounds[0])
-		}
-		if s1 >= ms {
-			parts[1] = p.emit(parts[1], s1, p1+i+1, bounds[1])
-		}
-		if s2 >= ms {
-			parts[2] = p.emit(parts[2], s2, p2+i+1, bounds[2])
-		}
-		if s3 >= ms {
-			parts[3] = p.emit(parts[3], s3, p3+i+1, bounds[3])
+	var d [streams][]byte
+	for k := range d {
+		d[k] = data[from[k] : from[k]+step]
+	}
+	ex := &s.exits
+	for i := 0; i < step; {
+		i = walk4(trans, cls, &d, i, min(step, i+walkBlock), ms, &st, ex)
+		for k := range streams {
+			for j := range ex.n[k] {
+				parts[k] = p.emit(parts[k], ex.st[k][j], from[k]+int(ex.at[k][j]), bounds[k])
+			}
 		}
 	}
-	st = [streams]uint32{s0, s1, s2, s3}
 	out := s.hits[:0]
 	for k := 0; k < streams; k++ {
 		parts[k] = p.walkFrom(data, st[k], from[k]+step, bounds[k], bounds[k+1], parts[k])

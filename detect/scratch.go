@@ -17,6 +17,7 @@ type scratch struct {
 	nl      []int32    // newline offsets of the current chunk (see lineIndex)
 	hits    []hit      // keyword occurrences
 	parts   [streams][]hit
+	exits   exitBuf
 	// holds[c] says whether the current input holds byte c: 0 not known
 	// yet, 1 yes, 2 no (see holdsByte); asked lists the bytes set.
 	holds [256]uint8
