@@ -28,14 +28,7 @@ import (
 func benchEngine(b *testing.B, opts Options) *Engine {
 	b.Helper()
 	opts.NoCache = true
-	cfg, err := rules.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := New(cfg, opts)
-	if err != nil {
-		b.Fatal(err)
-	}
+	e := defaultEngine(b, opts)
 	if err := e.CompileAll(); err != nil {
 		b.Fatal(err)
 	}

@@ -5,21 +5,12 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"github.com/leakhound/leakhound/rules"
 )
 
 // TestScanChangedIsFilteredScan checks that ScanChanged reports exactly the
 // findings of Scan that overlap the widened changed ranges.
 func TestScanChangedIsFilteredScan(t *testing.T) {
-	cfg, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(cfg, Options{NoCache: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t, Options{NoCache: true})
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(3, 4))
 	seen := 0
@@ -61,14 +52,7 @@ func TestScanChangedIsFilteredScan(t *testing.T) {
 // TestScanChangedKeyword checks matches whose keyword lies outside the
 // changed lines: one changed line inside a private key reports the key.
 func TestScanChangedKeyword(t *testing.T) {
-	cfg, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t, Options{})
 	var b strings.Builder
 	b.WriteString("package x\n\nconst key = `-----BEGIN RSA PRIVATE KEY-----\n")
 	r := rand.New(rand.NewPCG(5, 6))

@@ -55,6 +55,20 @@ func newTestEngine(t testing.TB, cfgText string, opts Options) *Engine {
 	return e
 }
 
+// defaultEngine builds an engine with the default rules.
+func defaultEngine(t testing.TB, opts Options) *Engine {
+	t.Helper()
+	cfg, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func scanString(t testing.TB, e *Engine, s string) []Finding {
 	t.Helper()
 	fs, err := e.Scan(context.Background(), []byte(s), Location{Source: SourceFile, Path: "a.txt"})

@@ -4,8 +4,6 @@ import (
 	"math/rand/v2"
 	"testing"
 	"unsafe"
-
-	"github.com/leakhound/leakhound/rules"
 )
 
 // TestExitBufLayout checks the layout walk4_amd64.s writes to.
@@ -21,15 +19,7 @@ func TestExitBufLayout(t *testing.T) {
 // on the default rules' DFA: text dense in keywords (so that the exit
 // buffer fills), walked in blocks of varying length from varying states.
 func TestWalk4MatchesGo(t *testing.T) {
-	cfg, err := rules.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := e.prefilter
+	p := defaultEngine(t, Options{}).prefilter
 	p.dfaOnce.Do(p.buildDFA)
 	r := rand.New(rand.NewPCG(4, 4))
 	words := []string{"key", "token", "SECRET", "password", "ghp_", "AKIA", " ", "\n", "x", "é", "\xff", "=", "auth", "pass"}
