@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -159,4 +160,39 @@ func generateAnalyses(t *testing.T) []byte {
 		t.Fatalf("generated code: %v", err)
 	}
 	return out
+}
+
+// TestUnguardedRules lists the default rules with keywords whose regex
+// gives no guard (see newGuard): each of their keyword hits runs the
+// regex. A rule that loses its guard, as generic-dockerfile-secret did
+// when its keywords took the blank after ENV and ARG but its regex still
+// said [ \t]+, fails here; one that gains a guard leaves the list.
+func TestUnguardedRules(t *testing.T) {
+	want := []string{
+		"azure-container-registry-password", "backblaze-b2-application-key", "bip32-extended-private-key",
+		"buf-schema-registry-token", "cloudflare-api-token", "cloudflare-global-api-key",
+		"cloudflare-r2-secret-access-key", "digitalocean-spaces-secret-key", "fal-api-key", "generic-sql-password",
+		"hex-api-key", "huawei-cloud-secret-access-key", "keystore-password", "kubernetes-secret-data",
+		"kubernetes-secret-stringdata", "mailchimp-api-key", "mercadopago-test-access-token",
+		"microsoft-teams-webhook-url", "npm-legacy-access-token", "oracle-oci-auth-token",
+		"oracle-oci-customer-secret-key", "scout-apm-key", "twitter-bearer-token", "wise-api-token",
+		"wordpress-application-password", "wordpress-salt",
+	}
+	e := defaultEngine(t, Options{})
+	var got []string
+	for _, r := range e.rules {
+		if !r.hasRegex || len(r.r.Keywords) == 0 {
+			continue
+		}
+		if err := r.prepare(); err != nil {
+			t.Fatal(err)
+		}
+		if r.guard.Load() == nil {
+			got = append(got, r.r.ID)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("rules without a guard:\n got %q\nwant %q", got, want)
+	}
 }
