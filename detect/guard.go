@@ -446,9 +446,14 @@ func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
 			lits, ok := expansions(node, 64)
 			if !ok {
 				// Not a finite set of strings: the strings may still all
-				// start with keywords (oracle(?:\+[a-z]{1,20})?).
-				if pre, ok := prefixSet(node, 64); ok && n == 1 && allStartWithKeyword(pre, kws) {
-					return anchor{i: i, n: 1, lits: pre, partial: true, maxLen: maxLen(node)}, true
+				// start with keywords (oracle(?:\+[a-z]{1,20})?, or
+				// wise(?:[_.-]\w{0,19})? then (?:token|key), which takes
+				// two elements).
+				for ; n <= 3 && i+n <= len(items); n++ {
+					node = &syntax.Regexp{Op: syntax.OpConcat, Sub: items[i : i+n]}
+					if pre, ok := prefixSet(node, 64); ok && allStartWithKeyword(pre, kws) {
+						return anchor{i: i, n: n, lits: pre, partial: true, maxLen: maxLen(node)}, true
+					}
 				}
 				break
 			}
@@ -718,27 +723,50 @@ func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
 			return prefixSet(sub, limit)
 		}
 	case syntax.OpConcat:
-		out := []string{""}
-		for _, sub := range re.Sub {
-			p, full := expand(sub, limit)
-			if !full {
-				var ok bool
-				if p, ok = prefixSet(sub, limit); !ok {
-					break
-				}
-			}
-			next, ok := cross(out, p, limit)
-			if !ok {
-				break
-			}
-			out = next
-			if !full {
-				break
-			}
-		}
-		return out, true
+		return prefixConcat(re.Sub, limit, 8), true
 	}
 	return nil, false
+}
+
+// prefixConcat is prefixSet for the concatenation of subs: it follows the
+// elements with a few strings, the branches of an alternation and both
+// ways past an optional element (x? y is y or x y), and stops (adds "")
+// where that would make more than limit strings or depth runs out.
+func prefixConcat(subs []*syntax.Regexp, limit, depth int) []string {
+	stop := []string{""}
+	if len(subs) == 0 || depth == 0 {
+		return stop
+	}
+	first, rest := uncapture(subs[0]), subs[1:]
+	if set, ok := expand(first, limit); ok {
+		if out, ok := cross(set, prefixConcat(rest, limit, depth-1), limit); ok {
+			return out
+		}
+		return set
+	}
+	var out []string
+	switch {
+	case first.Op == syntax.OpConcat:
+		return prefixConcat(append(first.Sub[:len(first.Sub):len(first.Sub)], rest...), limit, depth-1)
+	case first.Op == syntax.OpAlternate:
+		for _, b := range first.Sub {
+			out = append(out, prefixConcat(append([]*syntax.Regexp{b}, rest...), limit, depth-1)...)
+		}
+	case first.Op == syntax.OpQuest:
+		out = append(prefixConcat(rest, limit, depth-1), prefixConcat(append([]*syntax.Regexp{first.Sub[0]}, rest...), limit, depth-1)...)
+	case first.Op == syntax.OpStar || first.Op == syntax.OpRepeat && first.Min == 0:
+		// No copy, or at least one: then the strings start with the
+		// element's.
+		out = append(prefixConcat(rest, limit, depth-1), prefixConcat(first.Sub[:1], limit, depth-1)...)
+	case required(first) != nil:
+		return prefixConcat([]*syntax.Regexp{required(first)}, limit, depth-1)
+	default:
+		return stop
+	}
+	if len(out) > limit {
+		return stop
+	}
+	return out
 }
 
 // required returns the repeated element of a repetition that must occur

@@ -266,3 +266,32 @@ func TestRareNeed(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefixSet checks the strings one of which every match starts with:
+// through optional elements both ways, alternations distributed over what
+// follows, and a stop where the strings would be too many.
+func TestPrefixSet(t *testing.T) {
+	for _, c := range []struct {
+		re   string
+		want []string
+	}{
+		// (Some strings are redundant: "wise_" covers "wise_key".)
+		{`wise(?:[_.-]\w{0,3}|api)?(?:token|key)`, []string{"wise-", "wise-key", "wise-token", "wise.", "wise.key", "wise.token",
+			"wise_", "wise_key", "wise_token", "wiseapikey", "wiseapitoken", "wisekey", "wisetoken"}},
+		{`(?i:Oracle)(?:\+[a-z]{1,20})?=`, []string{"oracle+", "oracle="}},
+		{`cf(?:_\w*)?key`, []string{"cf_", "cf_key", "cfkey"}},
+		{`x*y`, []string{"x", "y"}},
+		{`\w{0,3}!`, []string{"", "!"}}, // "": a word character, too many to list
+	} {
+		re, err := syntax.Parse(c.re, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := prefixSet(re, 64)
+		slices.Sort(got)
+		got = slices.Compact(got)
+		if !ok || !slices.Equal(got, c.want) {
+			t.Errorf("%s: %q (%v), want %q", c.re, got, ok, c.want)
+		}
+	}
+}
