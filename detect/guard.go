@@ -434,11 +434,15 @@ type anchor struct {
 	maxLen  int
 }
 
-// findAnchor returns the first anchor of items. Up to three consecutive
+// maxAnchorItems bounds the consecutive elements an anchor may span:
+// (?i:buf|bsr)[_-]?(?:api[_-]?)?token takes four.
+const maxAnchorItems = 5
+
+// findAnchor returns the first anchor of items. Up to maxAnchorItems consecutive
 // elements may form it: p(?:ass|wd) is the anchor of "pass" and "pwd".
 func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
 	for i := range items {
-		for n := 1; n <= 3 && i+n <= len(items); n++ {
+		for n := 1; n <= maxAnchorItems && i+n <= len(items); n++ {
 			node := items[i]
 			if n > 1 {
 				node = &syntax.Regexp{Op: syntax.OpConcat, Sub: items[i : i+n]}
@@ -449,7 +453,7 @@ func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
 				// start with keywords (oracle(?:\+[a-z]{1,20})?, or
 				// wise(?:[_.-]\w{0,19})? then (?:token|key), which takes
 				// two elements).
-				for ; n <= 3 && i+n <= len(items); n++ {
+				for ; n <= maxAnchorItems && i+n <= len(items); n++ {
 					node = &syntax.Regexp{Op: syntax.OpConcat, Sub: items[i : i+n]}
 					if pre, ok := prefixSet(node, 64); ok && allStartWithKeyword(pre, kws) {
 						return anchor{i: i, n: n, lits: pre, partial: true, maxLen: maxLen(node)}, true

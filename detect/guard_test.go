@@ -47,6 +47,9 @@ func TestGuardHits(t *testing.T) {
 		// Top-level alternation: a hit passes if one branch allows it.
 		{`\bghp_[a-z]{4}|\bgho_[a-z]{4}`, []string{"ghp_", "gho_"}, "xgho_abcd", "gho_", false},
 		{`\bghp_[a-z]{4}|\bgho_[a-z]{4}`, []string{"ghp_", "gho_"}, " gho_abcd", "gho_", true},
+		// An anchor of four elements, known only by its strings' starts.
+		{`(?i:\b(?:buf|bsr)[_-]?(?:api[_-]?)?token)[\w.-]{0,20}=(\w+)`, []string{"buf_", "buf-", "bsr_", "bsr-", "buftoken", "bufapi", "bsrtoken", "bsrapi"}, "x BUF_API_TOKEN=abc", "buf_", true},
+		{`(?i:\b(?:buf|bsr)[_-]?(?:api[_-]?)?token)[\w.-]{0,20}=(\w+)`, []string{"buf_", "buf-", "bsr_", "bsr-", "buftoken", "bufapi", "bsrtoken", "bsrapi"}, "xbuf_api_token=abc", "buf_", false},
 		// An assignment must follow within reach, on the same line.
 		{`[\w.-](?i:key)[ \t]{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key is here, x = 1", "key", false},
 		{`[\w.-](?i:key)[ \t]{0,4}(?:=|:=)[ \t]*(\w+)`, []string{"key"}, "a_key := 1 and more text", "key", true},
