@@ -727,23 +727,30 @@ func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
 			return prefixSet(sub, limit)
 		}
 	case syntax.OpConcat:
-		return prefixConcat(re.Sub, limit, 8), true
+		budget := maxPrefixSteps
+		return prefixConcat(re.Sub, limit, &budget), true
 	}
 	return nil, false
 }
 
+// maxPrefixSteps bounds the calls of one prefixConcat: a user's regex with
+// many alternations in a row would otherwise take exponential time.
+const maxPrefixSteps = 256
+
 // prefixConcat is prefixSet for the concatenation of subs: it follows the
 // elements with a few strings, the branches of an alternation and both
 // ways past an optional element (x? y is y or x y), and stops (adds "")
-// where that would make more than limit strings or depth runs out.
-func prefixConcat(subs []*syntax.Regexp, limit, depth int) []string {
+// where that would make more than limit strings or its budget of calls
+// runs out.
+func prefixConcat(subs []*syntax.Regexp, limit int, budget *int) []string {
 	stop := []string{""}
-	if len(subs) == 0 || depth == 0 {
+	if len(subs) == 0 || *budget <= 0 {
 		return stop
 	}
+	*budget--
 	first, rest := uncapture(subs[0]), subs[1:]
 	if set, ok := expand(first, limit); ok {
-		if out, ok := cross(set, prefixConcat(rest, limit, depth-1), limit); ok {
+		if out, ok := cross(set, prefixConcat(rest, limit, budget), limit); ok {
 			return out
 		}
 		return set
@@ -751,19 +758,19 @@ func prefixConcat(subs []*syntax.Regexp, limit, depth int) []string {
 	var out []string
 	switch {
 	case first.Op == syntax.OpConcat:
-		return prefixConcat(append(first.Sub[:len(first.Sub):len(first.Sub)], rest...), limit, depth-1)
+		return prefixConcat(append(first.Sub[:len(first.Sub):len(first.Sub)], rest...), limit, budget)
 	case first.Op == syntax.OpAlternate:
 		for _, b := range first.Sub {
-			out = append(out, prefixConcat(append([]*syntax.Regexp{b}, rest...), limit, depth-1)...)
+			out = append(out, prefixConcat(append([]*syntax.Regexp{b}, rest...), limit, budget)...)
 		}
 	case first.Op == syntax.OpQuest:
-		out = append(prefixConcat(rest, limit, depth-1), prefixConcat(append([]*syntax.Regexp{first.Sub[0]}, rest...), limit, depth-1)...)
+		out = append(prefixConcat(rest, limit, budget), prefixConcat(append([]*syntax.Regexp{first.Sub[0]}, rest...), limit, budget)...)
 	case first.Op == syntax.OpStar || first.Op == syntax.OpRepeat && first.Min == 0:
 		// No copy, or at least one: then the strings start with the
 		// element's.
-		out = append(prefixConcat(rest, limit, depth-1), prefixConcat(first.Sub[:1], limit, depth-1)...)
+		out = append(prefixConcat(rest, limit, budget), prefixConcat(first.Sub[:1], limit, budget)...)
 	case required(first) != nil:
-		return prefixConcat([]*syntax.Regexp{required(first)}, limit, depth-1)
+		return prefixConcat([]*syntax.Regexp{required(first)}, limit, budget)
 	default:
 		return stop
 	}
