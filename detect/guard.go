@@ -455,7 +455,7 @@ func findAnchor(items []*syntax.Regexp, kws []string) (anchor, bool) {
 				// two elements).
 				for ; n <= maxAnchorItems && i+n <= len(items); n++ {
 					node = &syntax.Regexp{Op: syntax.OpConcat, Sub: items[i : i+n]}
-					if pre, ok := prefixSet(node, 64); ok && allStartWithKeyword(pre, kws) {
+					if pre := prefixSet(node, 64); allStartWithKeyword(pre, kws) {
 						return anchor{i: i, n: n, lits: pre, partial: true, maxLen: maxLen(node)}, true
 					}
 				}
@@ -711,26 +711,11 @@ func flatten(re *syntax.Regexp, out []*syntax.Regexp) []*syntax.Regexp {
 }
 
 // prefixSet returns lower-cased strings one of which every string of re
-// starts with: re's strings when they are few (see expand), else, for a
-// concatenation, the strings of its leading elements up to the first one
-// that has no such set.
-func prefixSet(re *syntax.Regexp, limit int) ([]string, bool) {
-	if set, ok := expand(re, limit); ok {
-		return set, true
-	}
-	re = uncapture(re)
-	switch re.Op {
-	case syntax.OpAlternate:
-		return union(re.Sub, limit, prefixSet)
-	case syntax.OpPlus, syntax.OpRepeat:
-		if sub := required(re); sub != nil {
-			return prefixSet(sub, limit)
-		}
-	case syntax.OpConcat:
-		budget := maxPrefixSteps
-		return prefixConcat(re.Sub, limit, &budget), true
-	}
-	return nil, false
+// starts with (see prefixConcat); "" among them means nothing is known
+// of some strings' start.
+func prefixSet(re *syntax.Regexp, limit int) []string {
+	budget := maxPrefixSteps
+	return prefixConcat([]*syntax.Regexp{re}, limit, &budget)
 }
 
 // maxPrefixSteps bounds the calls of one prefixConcat: a user's regex with
@@ -807,12 +792,13 @@ func cross(as, bs []string, limit int) ([]string, bool) {
 	return out, true
 }
 
-// union is the union of f's sets for the branches of an alternation, or
-// false when a branch has none or there are more than limit strings.
-func union(subs []*syntax.Regexp, limit int, f func(*syntax.Regexp, int) ([]string, bool)) ([]string, bool) {
+// expandAll is the union of expand's sets for the branches of an
+// alternation, or false when a branch has none or there are more than
+// limit strings.
+func expandAll(subs []*syntax.Regexp, limit int) ([]string, bool) {
 	var out []string
 	for _, sub := range subs {
-		set, ok := f(sub, limit)
+		set, ok := expand(sub, limit)
 		if !ok || len(out)+len(set) > limit {
 			return nil, false
 		}
@@ -881,7 +867,7 @@ func expand(re *syntax.Regexp, limit int) ([]string, bool) {
 		}
 		return append(sub, ""), true
 	case syntax.OpAlternate:
-		return union(re.Sub, limit, expand)
+		return expandAll(re.Sub, limit)
 	case syntax.OpConcat:
 		out := []string{""}
 		for _, s := range re.Sub {
