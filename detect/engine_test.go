@@ -45,20 +45,19 @@ keywords = ["-----begin private key"]
 func newTestEngine(t testing.TB, cfgText string, opts Options) *Engine {
 	t.Helper()
 	cfg, err := rules.LoadBytes("test.toml", []byte(cfgText), ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return mustEngine(t, cfg, err, opts)
 }
 
 // defaultEngine builds an engine with the default rules.
 func defaultEngine(t testing.TB, opts Options) *Engine {
 	t.Helper()
 	cfg, err := rules.Default()
+	return mustEngine(t, cfg, err, opts)
+}
+
+// mustEngine builds an engine from a config that loaded with err.
+func mustEngine(t testing.TB, cfg *rules.Config, err error, opts Options) *Engine {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
