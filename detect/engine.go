@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"runtime/pprof"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -418,7 +417,7 @@ func (e *Engine) setPre() {
 	p.kwPre = make([]*byteSet, len(p.kw))
 	p.kwPreStart = make([]bool, len(p.kw))
 	looked := make([]bool, len(e.rules))
-	for k, kw := range p.kw {
+	for k := range p.kw {
 		var set byteSet
 		start, all := false, false
 		for _, kr := range p.kwRules[k] {
@@ -438,16 +437,9 @@ func (e *Engine) setPre() {
 				all = true
 				break
 			}
-			for i := range g.branches {
-				b := &g.branches[i]
-				if b.inner {
-					all = true
-					break
-				}
-				if !slices.Contains(b.kws, kw) {
-					continue
-				}
-				if !b.hasPre {
+			for _, bi := range g.byKw[kr.kw] {
+				b := &g.branches[bi]
+				if b.inner || !b.hasPre {
 					all = true
 					break
 				}
